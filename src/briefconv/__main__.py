@@ -1,0 +1,3 @@
+from briefconv.cli import main
+
+raise SystemExit(main())

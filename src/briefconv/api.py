@@ -1,0 +1,300 @@
+"""The conversion API: read a source into the IR, write the IR out, or both at once.
+
+The CLI and batch mode are thin layers over these functions.  Every error raised here
+is a :class:`~briefconv.errors.BriefconvError` that names the file it concerns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Iterable, Mapping, Union
+
+from briefconv.errors import BriefconvError, InputError, OutputError
+from briefconv.ir import Author, Document, Licence, Metadata, Publisher, Series
+from briefconv.plugins import Format, get_registry
+
+Source = Union[str, os.PathLike, bytes, BinaryIO]
+
+#: Inputs larger than this are refused before any parsing (override per call).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+STDIO = "-"
+
+
+# ------------------------------------------------------------------------- reading
+
+
+def load_source(source: Source, max_bytes: int = MAX_INPUT_BYTES) -> tuple[bytes, str]:
+    """Return the bytes of ``source`` and the name to use for it in messages."""
+    if isinstance(source, bytes):
+        return source, "<bytes>"
+    if hasattr(source, "read"):
+        data = source.read(max_bytes + 1)
+        name = str(getattr(source, "name", "<stream>"))
+    elif os.fspath(source) == STDIO:
+        data, name = sys.stdin.buffer.read(max_bytes + 1), "<stdin>"
+    else:
+        path = Path(os.fspath(source))
+        name = str(path)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except FileNotFoundError:
+            raise InputError("no such file", source=name) from None
+        except IsADirectoryError:
+            raise InputError("is a folder, not a file (use 'briefconv batch' for folders)", source=name) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+    if len(data) > max_bytes:
+        raise InputError(f"larger than the {max_bytes // (1024 * 1024)} MiB input limit", source=name)
+    return data, name
+
+
+def read(
+    source: Source,
+    format: str | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+) -> Document:
+    """Read ``source`` (a path, ``"-"`` for stdin, bytes or a binary file) into a Document.
+
+    ``format`` is a format name or alias; without it the format is detected from the
+    file's extension (and content, for shared extensions such as ``.xml``).
+    """
+    data, name = load_source(source)
+    return read_bytes(data, name, format, options=options)
+
+
+def read_bytes(
+    data: bytes,
+    name: str,
+    format: str | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+) -> Document:
+    """Read ``data`` that came from ``name`` (used for detection and messages)."""
+    registry = get_registry()
+    try:
+        fmt = registry.reader(format) if format else registry.detect(name, data[:4096])
+    except BriefconvError as exc:
+        raise exc.with_source(name) from None
+    try:
+        return fmt.reader(data, dict(options or {}))  # type: ignore[misc]
+    except BriefconvError as exc:
+        raise exc.with_source(name) from exc
+    except RecursionError:
+        raise InputError(f"too deeply nested to read as {fmt.name}", source=name) from None
+    except Exception as exc:  # a reader bug must still not become a traceback
+        raise InputError(f"cannot read as {fmt.name}: {exc}", source=name) from exc
+
+
+# ------------------------------------------------------------------------- writing
+
+
+def render(
+    document: Document, format: str, *, options: Mapping[str, str] | None = None
+) -> bytes:
+    """The bytes of ``document`` in ``format``."""
+    fmt = get_registry().writer(format)
+    try:
+        return fmt.writer(document, dict(options or {}))  # type: ignore[misc]
+    except BriefconvError:
+        raise
+    except RecursionError:
+        raise BriefconvError(f"document too deeply nested for the {fmt.name} writer") from None
+    except Exception as exc:
+        raise BriefconvError(f"the {fmt.name} writer failed: {exc}") from exc
+
+
+def write(
+    document: Document,
+    format: str,
+    dest: str | os.PathLike | None = None,
+    *,
+    options: Mapping[str, str] | None = None,
+) -> bytes | None:
+    """Write ``document`` in ``format`` to ``dest`` (``"-"`` for stdout).
+
+    Without ``dest`` the bytes are returned instead.  A file is written atomically:
+    to a temporary file beside it, then renamed, so it is never left half-written.
+    """
+    try:
+        data = render(document, format, options=options)
+    except BriefconvError as exc:
+        if dest is not None:
+            exc.with_source(os.fspath(dest))
+        raise
+    if dest is None:
+        return data
+    if os.fspath(dest) == STDIO:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(Path(os.fspath(dest)), data)
+    return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old file or the new, never part."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"folder {str(folder)!r} does not exist", source=str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", source=str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write: {exc.strerror or exc}", source=str(path)) from None
+        raise
+
+
+def output_path(input_path: str | os.PathLike, fmt: Format) -> Path:
+    """Where ``briefconv INPUT -t FMT`` writes by default: beside the input."""
+    return Path(os.fspath(input_path)).with_suffix(fmt.output_extension)
+
+
+# ----------------------------------------------------------------------- metadata
+
+_FIELDS = {"title", "subtitle", "date", "abstract", "disclaimer", "language"}
+_IDENTIFIERS = {"issn", "eissn", "isbn", "doi", "journal-id", "report-number", "url"}
+
+
+def with_metadata(document: Document, overrides: Mapping[str, str]) -> Document:
+    """``document`` with ``-M key=value`` settings applied.
+
+    Known keys set the matching field (``title``, ``date``, ``keywords`` as a comma
+    list, ``author``, ``publisher``, ``place``, ``series``, ``series-number``,
+    ``licence``/``license``, ``licence-url``, ``lang``); identifier schemes (``issn``,
+    ``doi``, …) go to ``identifiers``; anything else, writer options such as
+    ``papersize`` and ``notes`` included, goes to ``extra``.
+    """
+    meta = document.metadata
+    changes: dict[str, object] = {}
+    identifiers = dict(meta.identifiers)
+    extra = dict(meta.extra)
+    publisher = meta.publisher or Publisher(name="")
+    series = meta.series or Series()
+    licence = meta.licence or Licence()
+    for raw_key, value in overrides.items():
+        key = raw_key.strip().lower().replace("_", "-")
+        if key == "lang":
+            key = "language"
+        if key in _FIELDS:
+            changes[key] = value
+        elif key == "keywords":
+            changes["keywords"] = tuple(k.strip() for k in value.split(",") if k.strip())
+        elif key == "author":
+            changes["authors"] = (Author(name=value),)
+        elif key == "publisher":
+            publisher = dataclasses.replace(publisher, name=value)
+        elif key == "place":
+            publisher = dataclasses.replace(publisher, place=value)
+        elif key == "series":
+            series = dataclasses.replace(series, name=value)
+        elif key == "series-number":
+            series = dataclasses.replace(series, number=value)
+        elif key in ("licence", "license"):
+            licence = dataclasses.replace(licence, text=value)
+        elif key in ("licence-url", "license-url"):
+            licence = dataclasses.replace(licence, url=value)
+        elif key in _IDENTIFIERS:
+            identifiers[key] = value
+        else:
+            extra[raw_key.strip()] = value
+    if publisher != (meta.publisher or Publisher(name="")):
+        changes["publisher"] = publisher
+    if series != (meta.series or Series()):
+        changes["series"] = series
+    if licence != (meta.licence or Licence()):
+        changes["licence"] = licence
+    changes["identifiers"] = identifiers
+    changes["extra"] = extra
+    new_meta: Metadata = dataclasses.replace(meta, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(document, metadata=new_meta)
+
+
+def apply_filters(document: Document, names: Iterable[str], options: Mapping[str, str]) -> Document:
+    """Run the named filters, in order, over ``document``."""
+    registry = get_registry()
+    for name in names:
+        flt = registry.filter(name)
+        try:
+            document = flt.transform(document, options)
+        except BriefconvError:
+            raise
+        except Exception as exc:
+            raise BriefconvError(f"filter {name!r} failed: {exc}") from exc
+    return document
+
+
+# ----------------------------------------------------------------------- convert
+
+
+def convert(
+    source: Source,
+    to: str | Iterable[str],
+    dest: str | os.PathLike | None = None,
+    *,
+    from_format: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    filters: Iterable[str] = (),
+    options: Mapping[str, str] | None = None,
+) -> list[Path] | bytes:
+    """Convert ``source`` to one or more formats and return the paths written.
+
+    With one target format and no ``dest`` beside a path source, the output goes
+    beside the input (``in.txt`` → ``in.docx``); with bytes or a stream and no
+    ``dest``, the bytes are returned.  ``dest`` may be a folder for several targets.
+    The input is never overwritten.
+    """
+    targets = [to] if isinstance(to, str) else list(to)
+    options = dict(options or {})
+    data, name = load_source(source)
+    document = read_bytes(data, name, from_format, options=options)
+    document = apply_filters(with_metadata(document, metadata or {}), filters, options)
+
+    from_path = None if isinstance(source, bytes) or hasattr(source, "read") else os.fspath(source)
+    if dest is None and (from_path is None or from_path == STDIO):
+        if len(targets) != 1:
+            raise OutputError("several formats need a destination folder")
+        return render(document, targets[0], options=options)
+
+    written = []
+    for target in targets:
+        path = _destination(target, dest, from_path, name, several=len(targets) > 1)
+        write(document, target, path, options=options)
+        if path != STDIO:
+            written.append(Path(path))
+    return written
+
+
+def _destination(target: str, dest, from_path: str | None, name: str, *, several: bool) -> str:
+    fmt = get_registry().writer(target)
+    if dest is not None and os.fspath(dest) == STDIO:
+        if several:
+            raise OutputError("cannot write several formats to stdout")
+        return STDIO
+    if dest is not None and not Path(os.fspath(dest)).is_dir():
+        if several:
+            raise OutputError("several formats need a destination folder", source=os.fspath(dest))
+        return os.fspath(dest)
+    base = Path(from_path or "stdin")
+    path = output_path(base, fmt)
+    if dest is not None:
+        path = Path(os.fspath(dest)) / path.name
+    if from_path is not None and path.exists() and os.path.samefile(path, from_path):
+        raise OutputError("the output would overwrite the input; give another name with -o", source=name)
+    return str(path)

@@ -1,0 +1,173 @@
+"""The IR as JSON (format ``json``): the lossless form of a briefconv document.
+
+Keeps: everything; reading what this writer wrote gives an equal Document.
+Loses: nothing.
+
+The form is the dataclasses of :mod:`briefconv.ir` as objects: each inline and block
+node carries a ``"type"`` key (``"paragraph"``, ``"emphasis"``, ``"note-ref"``, …),
+tuples become arrays, ``None`` fields and empty tuples are left out, and the top
+object carries ``"briefconv-ir": FORMAT_VERSION``.  Keys are sorted, so the same
+document always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import types
+import typing
+from typing import Any, Mapping
+
+from briefconv import ir
+from briefconv.errors import InputError
+from briefconv.hookspecs import hookimpl
+from briefconv.plugins import Format
+
+FORMAT_VERSION = 1
+VERSION_KEY = "briefconv-ir"
+MAX_DEPTH = 200
+
+_NODE_CLASSES = (
+    ir.Text, ir.Emphasis, ir.Strong, ir.Superscript, ir.Subscript, ir.Link, ir.NoteRef,
+    ir.NoteCrossRef, ir.LineBreak, ir.Heading, ir.Paragraph, ir.BlockQuote, ir.ListBlock,
+)
+
+
+def _type_name(cls: type) -> str:
+    """'NoteCrossRef' -> 'note-cross-ref', 'ListBlock' -> 'list'."""
+    name = cls.__name__.removesuffix("Block") or cls.__name__
+    if cls is ir.BlockQuote:
+        name = "BlockQuote"
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+_BY_TYPE = {_type_name(cls): cls for cls in _NODE_CLASSES}
+
+# ------------------------------------------------------------------------ writing
+
+
+def to_data(value: Any) -> Any:
+    """The JSON-ready form of an IR value."""
+    if dataclasses.is_dataclass(value):
+        out: dict[str, Any] = {}
+        if type(value) in _NODE_CLASSES:
+            out["type"] = _type_name(type(value))
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if item is None or item == () or item == {}:
+                continue
+            out[f.name.replace("_", "-")] = to_data(item)
+        return out
+    if isinstance(value, tuple):
+        return [to_data(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_data(v) for k, v in value.items()}
+    return value
+
+
+def document_to_json(document: ir.Document) -> str:
+    data = {VERSION_KEY: FORMAT_VERSION, **to_data(document)}
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_json(document: ir.Document, options: Mapping[str, str]) -> bytes:
+    return document_to_json(document).encode("utf-8")
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def _fail(path: str, problem: str) -> typing.NoReturn:
+    raise InputError(f"invalid briefconv JSON at {path or 'top level'}: {problem}")
+
+
+def _from_data(hint: Any, data: Any, path: str, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        _fail(path, "nested too deeply")
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        if data is None and len(options) < len(args):
+            return None
+        if all(a in _NODE_CLASSES for a in options):
+            return _node(data, path, depth, allowed=options)
+        return _from_data(options[0], data, path, depth)
+    if origin is tuple:
+        if not isinstance(data, list):
+            _fail(path, "expected an array")
+        return tuple(_from_data(args[0], v, f"{path}[{i}]", depth + 1) for i, v in enumerate(data))
+    if origin in (Mapping, dict, typing.Mapping) or hint in (Mapping, dict):
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            _fail(path, "expected an object of strings")
+        return dict(data)
+    if origin is typing.Literal:
+        if data not in args:
+            _fail(path, f"expected one of {', '.join(map(repr, args))}")
+        return data
+    if dataclasses.is_dataclass(hint):
+        return _dataclass(hint, data, path, depth)
+    if hint in (str, int, bool):
+        if type(data) is not hint:
+            _fail(path, f"expected {hint.__name__}")
+        return data
+    _fail(path, f"unsupported type {hint!r}")
+
+
+def _node(data: Any, path: str, depth: int, allowed: list[type]) -> Any:
+    if not isinstance(data, dict) or data.get("type") not in _BY_TYPE:
+        _fail(path, "expected a node with a known 'type'")
+    cls = _BY_TYPE[data["type"]]
+    if cls not in allowed:
+        _fail(path, f"a {data['type']!r} node is not allowed here")
+    return _dataclass(cls, {k: v for k, v in data.items() if k != "type"}, path, depth)
+
+
+def _dataclass(cls: type, data: Any, path: str, depth: int) -> Any:
+    if not isinstance(data, dict):
+        _fail(path, f"expected an object for {cls.__name__}")
+    hints = typing.get_type_hints(cls, vars(ir))
+    known = {f.name.replace("_", "-"): f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(known) - {VERSION_KEY}
+    if unknown:
+        _fail(path, f"unknown key {sorted(unknown)[0]!r} in {cls.__name__}")
+    kwargs = {}
+    for key, f in known.items():
+        if key in data:
+            kwargs[f.name] = _from_data(hints[f.name], data[key], f"{path}.{key}", depth + 1)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        _fail(path, f"{cls.__name__} is missing a field ({exc})")
+
+
+def document_from_json(text: str) -> ir.Document:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply") from None
+    if not isinstance(data, dict) or VERSION_KEY not in data:
+        raise InputError(f"not a briefconv document (no {VERSION_KEY!r} key)")
+    if data[VERSION_KEY] != FORMAT_VERSION:
+        raise InputError(f"briefconv JSON version {data[VERSION_KEY]!r} is not supported (expected {FORMAT_VERSION})")
+    return _dataclass(ir.Document, data, "", 0)
+
+
+def read_json(data: bytes, options: Mapping[str, str]) -> ir.Document:
+    from briefconv.textio import decode_text
+
+    return document_from_json(decode_text(data))
+
+
+@hookimpl
+def briefconv_register_formats(register) -> None:
+    register(Format(
+        name="json",
+        extensions=(".json",),
+        reader=read_json,
+        writer=write_json,
+        description="briefconv's document model as JSON (lossless)",
+    ))

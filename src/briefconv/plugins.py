@@ -1,0 +1,306 @@
+"""The plugin manager and the registry of formats and filters it fills.
+
+Built-in formats are registered first, from :data:`BUILTIN_PLUGINS`, through the same
+hooks a third-party plugin uses; then come the plugins installed under the
+``briefconv`` entry-point group, then any given with ``--plugin``.  A plugin that
+fails to import or to register is reported as a :class:`PluginWarning` naming it and
+is left out; everything else keeps working.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Iterable, Mapping
+
+import pluggy
+
+from briefconv import hookspecs
+from briefconv.errors import PluginWarning, UnknownFormatError, UsageError, warn
+from briefconv.ir import Document
+
+ENTRY_POINT_GROUP = "briefconv"
+DISABLE_ENV = "BRIEFCONV_DISABLE_PLUGINS"
+
+#: The built-in formats, registered at start like any other plugin.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "briefconv.formats.txt",
+    "briefconv.formats.markdown",
+    "briefconv.formats.irjson",
+)
+
+Reader = Callable[[bytes, Mapping[str, str]], Document]
+Writer = Callable[[Document, Mapping[str, str]], bytes]
+Transform = Callable[[Document, Mapping[str, str]], Document]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_+-]*$")
+
+
+@dataclass(frozen=True)
+class Format:
+    """A document format a plugin can read, write or both (see the hook's docs)."""
+
+    name: str
+    extensions: tuple[str, ...] = ()
+    reader: Reader | None = None
+    writer: Writer | None = None
+    aliases: tuple[str, ...] = ()
+    binary: bool = False
+    sniff: Callable[[bytes], bool] | None = None
+    description: str = ""
+
+    @property
+    def output_extension(self) -> str:
+        return self.extensions[0] if self.extensions else f".{self.name}"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A named transform applied between reading and writing when the user asks."""
+
+    name: str
+    transform: Transform
+    description: str = ""
+
+
+@dataclass
+class PluginInfo:
+    """What ``briefconv plugins`` shows about one plugin."""
+
+    name: str
+    version: str
+    builtin: bool
+    hooks: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    filters: list[str] = field(default_factory=list)
+
+
+def _check_format(fmt: object) -> str | None:
+    """Why ``fmt`` is not a usable format definition, or None when it is."""
+    if not isinstance(fmt, Format):
+        return f"register() needs a briefconv.Format, got {type(fmt).__name__}"
+    if not _NAME.match(fmt.name) or not all(_NAME.match(a) for a in fmt.aliases):
+        return f"format name {fmt.name!r} must be lower-case letters, digits, '_', '+' or '-'"
+    if fmt.reader is None and fmt.writer is None:
+        return f"format {fmt.name!r} has neither a reader nor a writer"
+    for part in (fmt.reader, fmt.writer, fmt.sniff):
+        if part is not None and not callable(part):
+            return f"format {fmt.name!r} has a reader, writer or sniff that is not callable"
+    if not all(ext.startswith(".") for ext in fmt.extensions):
+        return f"format {fmt.name!r}: extensions must start with '.'"
+    return None
+
+
+class Registry:
+    """Formats and filters by name, and the plugins that provided them."""
+
+    def __init__(self) -> None:
+        self.formats: dict[str, Format] = {}
+        self.filters: dict[str, Filter] = {}
+        self.plugins: list[PluginInfo] = []
+        self._names: dict[str, str] = {}  # name or alias -> format name
+        self._extensions: dict[str, list[str]] = {}  # ".md" -> format names
+        self.provider: dict[str, str] = {}  # format or filter name -> plugin name
+
+    # ----------------------------------------------------------------- filling it
+
+    def add_format(self, fmt: Format, plugin: PluginInfo) -> None:
+        problem = _check_format(fmt)
+        if problem:
+            warn(f"plugin {plugin.name!r}: {problem}; format ignored", PluginWarning)
+            return
+        taken = [n for n in (fmt.name, *fmt.aliases) if n in self._names]
+        if taken:
+            owner = self.provider[self._names[taken[0]]]
+            warn(
+                f"plugin {plugin.name!r}: format name {taken[0]!r} is already provided by "
+                f"{owner!r}; ignored (disable {owner!r} with {DISABLE_ENV}={owner} to use it)",
+                PluginWarning,
+            )
+            return
+        self.formats[fmt.name] = fmt
+        for name in (fmt.name, *fmt.aliases):
+            self._names[name] = fmt.name
+        for ext in fmt.extensions:
+            self._extensions.setdefault(ext.lower(), []).append(fmt.name)
+        self.provider[fmt.name] = plugin.name
+        plugin.formats.append(fmt.name)
+
+    def add_filter(self, flt: Filter, plugin: PluginInfo) -> None:
+        if not isinstance(flt, Filter) or not _NAME.match(flt.name) or not callable(flt.transform):
+            warn(f"plugin {plugin.name!r}: invalid filter definition {flt!r}; ignored", PluginWarning)
+            return
+        if flt.name in self.filters:
+            warn(f"plugin {plugin.name!r}: filter {flt.name!r} already exists; ignored", PluginWarning)
+            return
+        self.filters[flt.name] = flt
+        self.provider[flt.name] = plugin.name
+        plugin.filters.append(flt.name)
+
+    # ---------------------------------------------------------------- looking up
+
+    def format(self, name: str) -> Format:
+        """The format called ``name`` (or with that alias)."""
+        key = self._names.get(name.lower())
+        if key is None:
+            known = ", ".join(sorted(self.formats))
+            raise UnknownFormatError(f"unknown format {name!r} (known: {known})")
+        return self.formats[key]
+
+    def reader(self, name: str) -> Format:
+        fmt = self.format(name)
+        if fmt.reader is None:
+            raise UnknownFormatError(f"format {fmt.name!r} can be written but not read")
+        return fmt
+
+    def writer(self, name: str) -> Format:
+        fmt = self.format(name)
+        if fmt.writer is None:
+            raise UnknownFormatError(f"format {fmt.name!r} can be read but not written")
+        return fmt
+
+    def detect(self, filename: str, head: bytes = b"") -> Format:
+        """The readable format of ``filename``, by extension, sniffing ``head`` when shared."""
+        suffix = Path(filename).suffix.lower()
+        names = [n for n in self._extensions.get(suffix, []) if self.formats[n].reader]
+        if not names:
+            raise UnknownFormatError(
+                f"cannot tell the format from the extension {suffix or '(none)'!r}; give it with -f"
+            )
+        for name in names:
+            sniff = self.formats[name].sniff
+            if sniff is None or sniff(head):
+                return self.formats[name]
+        raise UnknownFormatError(
+            f"the content matches no format that reads {suffix!r} files; give it with -f"
+        )
+
+    def filter(self, name: str) -> Filter:
+        if name not in self.filters:
+            known = ", ".join(sorted(self.filters)) or "none installed"
+            raise UsageError(f"unknown filter {name!r} (known: {known})")
+        return self.filters[name]
+
+
+# ---------------------------------------------------------------- loading plugins
+
+
+def _disabled_names() -> set[str]:
+    return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+
+
+def _short_name(module_name: str) -> str:
+    return module_name.rsplit(".", 1)[-1]
+
+
+def _load_from_path(spec: str) -> ModuleType:
+    """Import ``spec``: a module name, or the path of a ``.py`` file."""
+    if spec.endswith(".py"):
+        path = Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such plugin file: {spec}")
+        mod_spec = importlib.util.spec_from_file_location(f"briefconv_plugin_{path.stem}", path)
+        assert mod_spec is not None and mod_spec.loader is not None
+        module = importlib.util.module_from_spec(mod_spec)
+        mod_spec.loader.exec_module(module)
+        return module
+    return importlib.import_module(spec)
+
+
+def _plugin_warning(name: str, what: str, exc: BaseException) -> None:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    warn(f"plugin {name!r} {what}: {detail}", PluginWarning)
+    if os.environ.get("BRIEFCONV_DEBUG"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+
+
+def _entry_points() -> Iterable:
+    from importlib.metadata import entry_points
+
+    return entry_points(group=ENTRY_POINT_GROUP)
+
+
+def build_registry(extra_plugins: Iterable[str] = ()) -> tuple[Registry, pluggy.PluginManager]:
+    """Load every plugin, call its hooks one plugin at a time, and return the result.
+
+    Calling each plugin's hook implementation separately (rather than the hook as a
+    whole) is what lets one broken plugin be reported and skipped while the rest load.
+    """
+    from briefconv import __version__
+
+    pm = pluggy.PluginManager("briefconv")
+    pm.add_hookspecs(hookspecs)
+    disabled = _disabled_names()
+    infos: dict[str, PluginInfo] = {}
+
+    for module_name in BUILTIN_PLUGINS:
+        name = _short_name(module_name)
+        if name in disabled or module_name in disabled:
+            continue
+        try:
+            pm.register(importlib.import_module(module_name), name=name)
+        except Exception as exc:  # a built-in that fails is a bug, but not fatal
+            _plugin_warning(name, "failed to load", exc)
+            continue
+        infos[name] = PluginInfo(name, __version__, builtin=True)
+
+    for ep in _entry_points():
+        if ep.name in disabled or ep.name in infos:
+            continue
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except Exception as exc:
+            _plugin_warning(ep.name, f"({ep.value}) failed to load", exc)
+            continue
+        version = ep.dist.version if getattr(ep, "dist", None) else "?"
+        infos[ep.name] = PluginInfo(ep.name, version, builtin=False)
+
+    for spec in extra_plugins:
+        name = Path(spec).stem if spec.endswith(".py") else spec
+        try:
+            pm.register(_load_from_path(spec), name=name)
+        except Exception as exc:
+            _plugin_warning(name, "failed to load", exc)
+            continue
+        infos[name] = PluginInfo(name, "(local)", builtin=False)
+
+    registry = Registry()
+    registry.plugins = list(infos.values())
+    _call_register_hook(pm, "briefconv_register_formats", infos, registry.add_format)
+    _call_register_hook(pm, "briefconv_register_filters", infos, registry.add_filter)
+    return registry, pm
+
+
+def _call_register_hook(pm: pluggy.PluginManager, hook_name: str, infos: dict[str, PluginInfo], add) -> None:
+    # pluggy calls implementations last-registered-first; reverse so built-ins come first
+    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        info = infos[impl.plugin_name]
+        info.hooks.append(hook_name)
+        try:
+            impl.function(register=lambda thing, _info=info: add(thing, _info))
+        except Exception as exc:
+            _plugin_warning(info.name, f"raised in {hook_name}", exc)
+
+
+_default: Registry | None = None
+
+
+def get_registry() -> Registry:
+    """The registry of built-in and installed plugins, built once per process."""
+    global _default
+    if _default is None:
+        _default, _ = build_registry()
+    return _default
+
+
+def use_registry(registry: Registry | None) -> None:
+    """Replace the process-wide registry (the CLI does this for ``--plugin``)."""
+    global _default
+    _default = registry
