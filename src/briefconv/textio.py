@@ -39,11 +39,12 @@ def decode_text(data: bytes) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _normalise_newlines(_strict(data[len(bom):], encoding))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = _decode_legacy(data)
-    return _normalise_newlines(text)
+    if _looks_like_utf16(data) is None:
+        try:
+            return _normalise_newlines(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    return _normalise_newlines(_decode_legacy(data))
 
 
 def _strict(data: bytes, encoding: str) -> str:

@@ -12,6 +12,7 @@ document always gives the same bytes.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import json
 import re
@@ -98,7 +99,7 @@ def _from_data(hint: Any, data: Any, path: str, depth: int) -> Any:
         if not isinstance(data, list):
             _fail(path, "expected an array")
         return tuple(_from_data(args[0], v, f"{path}[{i}]", depth + 1) for i, v in enumerate(data))
-    if origin in (Mapping, dict, typing.Mapping) or hint in (Mapping, dict):
+    if origin in (collections.abc.Mapping, dict):
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             _fail(path, "expected an object of strings")
         return dict(data)

@@ -39,7 +39,7 @@ _ESCAPE_INLINE = re.compile(r"([\\`*_\[\]<>^~$|])")
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _CITATION_LIKE = re.compile(r"(^|(?<=[\s(\[]))@")
 # What would make the start of a paragraph read as another block.
-_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)](?=\s|$))")
+_BLOCK_START = re.compile(r"^(\s*(?:\d+)?)([#>+-]|(?<=\d)[.)](?=\s|$))")
 _SAFE_LABEL = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 

@@ -1,0 +1,47 @@
+"""The IR's JSON form: lossless, versioned and strict about what it accepts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from briefconv.errors import InputError
+from briefconv.formats.irjson import document_from_json, document_to_json
+
+from test_markdown import RICH
+
+
+def test_json_round_trip_is_lossless():
+    assert document_from_json(document_to_json(RICH)) == RICH
+
+
+def test_json_is_deterministic_and_versioned():
+    text = document_to_json(RICH)
+    assert text == document_to_json(RICH)
+    assert json.loads(text)["briefconv-ir"] == 1
+
+
+def test_sample_round_trip(sample_doc):
+    assert document_from_json(document_to_json(sample_doc)) == sample_doc
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("[]", "not a briefconv document"),
+    ('{"briefconv-ir": 99}', "not supported"),
+    ('{"briefconv-ir": 1, "blocks": [{"type": "nope"}]}', "known 'type'"),
+    ('{"briefconv-ir": 1, "blocks": [{"type": "text", "text": "x"}]}', "not allowed here"),
+    ('{"briefconv-ir": 1, "metadata": {"title": 5}}', "expected str"),
+    ('{"briefconv-ir": 1, "metadata": {"colour": "red"}}', "unknown key"),
+    ('{"briefconv-ir": 1, "blocks": [{"type": "heading", "children": []}]}', "missing a field"),
+    ("{", "not JSON"),
+])
+def test_malformed_json_is_an_input_error(text, problem):
+    with pytest.raises(InputError, match=problem):
+        document_from_json(text)
+
+
+def test_deeply_nested_json_is_refused():
+    inner = '{"type": "emphasis", "children": [' * 500 + "]}" * 500
+    with pytest.raises(InputError):
+        document_from_json('{"briefconv-ir": 1, "blocks": [{"type": "paragraph", "children": [%s]}]}' % inner)
