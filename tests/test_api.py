@@ -1,0 +1,84 @@
+"""The Python API: read, write, convert, metadata overrides and atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import briefconv
+from briefconv import ir
+from briefconv.api import with_metadata, write_atomically
+from briefconv.errors import InputError, OutputError, UnknownFormatError
+
+
+def test_convert_beside_the_input(tmp_path, sample_path):
+    source = tmp_path / "brief.txt"
+    source.write_bytes(sample_path.read_bytes())
+    written = briefconv.convert(source, ["md", "json"])
+    assert written == [tmp_path / "brief.md", tmp_path / "brief.json"]
+    assert briefconv.read(tmp_path / "brief.json").metadata.title.startswith("Practical Diplomacy")
+
+
+def test_convert_bytes_returns_bytes(sample_path):
+    out = briefconv.convert(sample_path.read_bytes(), "md", from_format="txt")
+    assert isinstance(out, bytes) and out.startswith(b"---\n")
+
+
+def test_write_without_destination_returns_bytes():
+    doc = ir.Document(blocks=(ir.Paragraph((ir.Text("Hello"),)),))
+    assert briefconv.write(doc, "md") == b"Hello\n"
+
+
+def test_read_by_format_name_and_alias(tmp_path):
+    path = tmp_path / "x.text-file"
+    path.write_text("# Head\n\nBody.\n")
+    doc = briefconv.read(path, "markdown")
+    assert doc.blocks[0] == ir.Heading(1, (ir.Text("Head"),))
+
+
+def test_errors_name_the_file(tmp_path):
+    with pytest.raises(InputError) as caught:
+        briefconv.read(tmp_path / "missing.md")
+    assert str(caught.value).startswith(str(tmp_path / "missing.md"))
+    with pytest.raises(UnknownFormatError, match="'nope'"):
+        briefconv.write(ir.Document(), "nope")
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    with pytest.raises(InputError, match="folder"):
+        briefconv.read(tmp_path, "md")
+
+
+def test_metadata_overrides_map_to_fields():
+    doc = with_metadata(ir.Document(), {
+        "title": "T", "keywords": "a, b", "issn": "1234-5678", "place": "Oslo",
+        "publisher": "P", "series": "S", "series-number": "1/2026", "licence-url": "https://l/",
+        "papersize": "letter", "lang": "fr",
+    })
+    meta = doc.metadata
+    assert (meta.title, meta.keywords, meta.language) == ("T", ("a", "b"), "fr")
+    assert meta.identifiers == {"issn": "1234-5678"}
+    assert meta.publisher == ir.Publisher("P", "Oslo")
+    assert meta.series == ir.Series("S", "1/2026")
+    assert meta.licence == ir.Licence(url="https://l/")
+    assert meta.extra == {"papersize": "letter"}
+
+
+def test_atomic_write_replaces_whole_or_not_at_all(tmp_path, monkeypatch):
+    target = tmp_path / "out.md"
+    target.write_bytes(b"old")
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OutputError, match="No space left"):
+        write_atomically(target, b"new content")
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["out.md"]  # no temporary file left behind
+
+
+def test_atomic_write_into_a_missing_folder(tmp_path):
+    with pytest.raises(OutputError, match="does not exist"):
+        write_atomically(tmp_path / "no" / "out.md", b"x")
