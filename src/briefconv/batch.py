@@ -1,0 +1,630 @@
+"""``briefconv batch``: convert every document of a folder or archive, in parallel.
+
+SOURCE is a folder, ``.zip`` or tar (see :mod:`briefconv.archives` for what is
+refused and the size limits).  DEST is a folder, or an archive when its name ends in
+``.zip`` or ``.tar.gz``/``.tgz``.  Each document ``a/b.txt`` gives ``a/b.<ext>`` per
+target format (the format's output extension: ``.docx``, ``.xml`` for JATS, ...).
+
+What lands in DEST:
+
+- the outputs of every converted document (a failed document writes none);
+- ``report.json``: for each member its source path, status (``converted``,
+  ``skipped``, ``failed``), outputs with size and SHA-256, warnings, and the error or
+  the reason it was skipped.  It holds no times, so the same SOURCE gives the same
+  DEST bytes;
+- the times go to ``timings.json`` instead: inside a folder DEST, and beside an
+  archive DEST as ``DEST.timings.json`` (so the archive itself is reproducible).
+
+A folder DEST is written file by file, each atomically.  An archive DEST is built in
+the folder ``DEST.partial`` beside it and packed (sorted members, fixed times, fixed
+modes) into a temporary file renamed over DEST at the end, so an interrupted batch
+leaves no partial file; ``DEST.partial`` keeps the finished documents and a rerun with
+``--skip-existing`` resumes from it.  Outputs that already exist are a per-document
+failure unless ``--overwrite`` or ``--skip-existing`` is given; an existing archive
+DEST refuses the batch (exit 2) unless one of them is given.
+
+Work runs in a pool of ``-j`` worker processes, each building the format registry once
+and converting many documents; at most a few documents per worker are in flight, so
+memory stays flat whatever the size of the source.  With ``--scheduler ADDRESS`` the
+same conversions run on a Dask cluster instead: documents travel to the workers as
+bytes and come back as bytes; DEST is written here exactly as in the local case.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable, Mapping
+
+from briefconv import __version__
+from briefconv.archives import (
+    BatchSource,
+    Limits,
+    Member,
+    MemberError,
+    dest_kind,
+    pack,
+    safe_name,
+    unpack_into,
+)
+from briefconv.errors import (
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    BriefconvError,
+    MissingDependencyError,
+    OutputError,
+    UnknownFormatError,
+    UsageError,
+)
+from briefconv.plugins import get_registry
+
+REPORT_NAME = "report.json"
+TIMINGS_NAME = "timings.json"
+REPORT_VERSION = 1
+#: Seconds to wait for a Dask scheduler (and for its first worker) before giving up.
+SCHEDULER_TIMEOUT_ENV = "BRIEFCONV_SCHEDULER_TIMEOUT"
+DEFAULT_SCHEDULER_TIMEOUT = 10.0
+IN_FLIGHT_PER_WORKER = 4
+
+
+# ------------------------------------------------------------------ one document
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back for one document: only plain data, so it pickles."""
+
+    name: str
+    outputs: list[tuple[str, bytes]]
+    warnings: list[str]
+    error: str | None
+    seconds: float
+
+
+# Warning capture is process-wide state: Dask workers run tasks in threads, so one
+# document at a time per process (the GIL serialises the work anyway).
+_CONVERT_LOCK = threading.Lock()
+
+
+def convert_document(
+    name: str, data: bytes, from_format: str, targets: list[str], metadata: Mapping[str, str]
+) -> Outcome:
+    """Read ``data`` as ``from_format`` and render it in every target format.
+
+    Never raises for a bad document: the error comes back as a message.
+    """
+    from briefconv.api import read_bytes, render, with_metadata
+
+    with _CONVERT_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        outputs: list[tuple[str, bytes]] = []
+        error = None
+        try:
+            document = with_metadata(read_bytes(data, name, from_format), metadata)
+            for target in targets:
+                try:
+                    outputs.append((target, render(document, target)))
+                except BriefconvError as exc:
+                    raise BriefconvError(f"{target}: {exc.message}") from exc
+        except BriefconvError as exc:
+            outputs, error = [], exc.message
+        except Exception as exc:  # a bug in a reader or writer fails this document only
+            outputs, error = [], f"internal error: {type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - start
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    return Outcome(name, outputs, messages, error, seconds)
+
+
+def _worker_init() -> None:
+    # The parent decides what an interrupt means; workers just stop when told.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        get_registry()
+
+
+# --------------------------------------------------------------------- the report
+
+
+@dataclass
+class Record:
+    source: str
+    status: str  # converted | skipped | failed
+    format: str | None = None
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    reason: str | None = None
+    seconds: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"source": self.source, "status": self.status}
+        if self.format:
+            entry["format"] = self.format
+        entry["outputs"] = self.outputs
+        entry["warnings"] = self.warnings
+        if self.error is not None:
+            entry["error"] = self.error
+        if self.reason is not None:
+            entry["reason"] = self.reason
+        return entry
+
+
+def _output_entry(path: str, fmt: str, data: bytes) -> dict[str, Any]:
+    return {"path": path, "format": fmt, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _dumps(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def report_bytes(source: Path, targets: list[str], records: list[Record], stopped: bool) -> bytes:
+    counts = {status: sum(r.status == status for r in records) for status in ("converted", "skipped", "failed")}
+    report = {
+        "briefconv-batch-report": REPORT_VERSION,
+        "briefconv": __version__,
+        "source": source.name,
+        "targets": targets,
+        "summary": counts,
+        "stopped-at-first-failure": stopped,
+        "documents": [r.as_json() for r in sorted(records, key=lambda r: r.source)],
+    }
+    return _dumps(report)
+
+
+def timings_bytes(records: list[Record], wall: float) -> bytes:
+    done = [r for r in records if r.seconds is not None]
+    return _dumps({
+        "wall-seconds": round(wall, 3),
+        "documents-per-second": round(len(done) / wall, 2) if wall > 0 else None,
+        "documents": {r.source: round(r.seconds, 4) for r in sorted(done, key=lambda r: r.source)},
+    })
+
+
+# -------------------------------------------------------------------- destinations
+
+
+class Destination:
+    """Where outputs go: a folder written directly, or a staging folder packed at the end."""
+
+    def __init__(self, dest: Path, existing: str) -> None:
+        self.dest = dest
+        self.existing = existing
+        self.kind = dest_kind(dest)
+        if self.kind == "folder":
+            self.root = dest
+            self.timings_path = dest / TIMINGS_NAME
+        else:
+            self.root = dest.with_name(dest.name + ".partial")
+            self.timings_path = dest.with_name(dest.name + ".timings.json")
+
+    def paths_to_exclude(self) -> list[Path]:
+        """What a folder SOURCE must not read back when DEST lies inside it."""
+        return [self.dest, self.root, self.timings_path]
+
+    def prepare(self, limits: Limits) -> None:
+        if self.kind == "folder":
+            if self.dest.exists() and not self.dest.is_dir():
+                raise OutputError("exists and is not a folder (an archive DEST must end in .zip or .tar.gz)",
+                                  source=str(self.dest))
+        elif self.dest.exists():
+            if self.existing == "error":
+                raise OutputError("exists; use --overwrite to replace it or --skip-existing to add to it",
+                                  source=str(self.dest))
+            if self.dest.is_dir():
+                raise OutputError("is a folder, but its name says archive", source=str(self.dest))
+        if self.kind != "folder" and self.existing != "skip" and self.root.exists():
+            shutil.rmtree(self.root)  # our own leftovers from an interrupted batch
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create: {exc.strerror or exc}", source=str(self.root)) from None
+        self._resolved_root = self.root.resolve()
+        if self.kind != "folder" and self.existing == "skip" and self.dest.exists():
+            unpack_into(self.dest, self.root, limits)
+
+    def path(self, relative: str) -> Path:
+        return self.root / PurePosixPath(relative)
+
+    def exists(self, relative: str) -> bool:
+        return self.path(relative).exists()
+
+    def read(self, relative: str) -> bytes:
+        return self.path(relative).read_bytes()
+
+    def write(self, relative: str, data: bytes) -> None:
+        from briefconv.api import write_atomically
+
+        path = self.path(relative)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create folder: {exc.strerror or exc}") from None
+        # A link planted inside DEST must not carry the output elsewhere.
+        if not path.parent.resolve().is_relative_to(self._resolved_root):
+            raise OutputError("refused: the output folder leads outside DEST")
+        write_atomically(path, data)
+
+    def finish(self, report: bytes, timings: bytes) -> None:
+        from briefconv.api import write_atomically
+
+        write_atomically(self.root / REPORT_NAME, report)
+        if self.kind != "folder":
+            pack(self.root, self.dest, self.kind)
+            shutil.rmtree(self.root, ignore_errors=True)
+        write_atomically(self.timings_path, timings)
+
+    @property
+    def report_location(self) -> str:
+        if self.kind == "folder":
+            return str(self.root / REPORT_NAME)
+        return f"{self.dest} (member {REPORT_NAME})"
+
+
+# ------------------------------------------------------------------------ runners
+
+
+class InlineRunner:
+    """Converts in this process: for -j 1, and the simplest way to debug."""
+
+    def __init__(self) -> None:
+        self.in_flight = 1
+
+    def submit(self, fn: Callable, *args) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(fn(*args))
+        return future
+
+    def wait_first(self, pending: set) -> set:
+        return set(pending)
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+class ProcessRunner:
+    """A pool of worker processes, each importing the formats once."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.in_flight = jobs * IN_FLIGHT_PER_WORKER
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        import multiprocessing
+
+        # fork shares the already-imported modules and registry with the workers
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init
+        )
+
+    def submit(self, fn: Callable, *args) -> concurrent.futures.Future:
+        try:
+            return self._pool.submit(fn, *args)
+        except concurrent.futures.process.BrokenProcessPool:
+            # a worker died (out of memory, a crash in a C library): start afresh
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, *args)
+
+    def wait_first(self, pending: set) -> set:
+        done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+        return done
+
+    def close(self, cancel: bool = False) -> None:
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class DaskRunner:
+    """Conversions on an existing Dask cluster; never falls back to local work."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise MissingDependencyError("dask.distributed", "dask", "--scheduler") from None
+        timeout = float(os.environ.get(SCHEDULER_TIMEOUT_ENV, DEFAULT_SCHEDULER_TIMEOUT))
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address...
+            raise BriefconvError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        try:
+            self.client.wait_for_workers(1, timeout=timeout)
+        except Exception:
+            self.client.close()
+            raise BriefconvError(f"the Dask scheduler at {address} has no workers") from None
+        threads = sum(self.client.nthreads().values())
+        self.in_flight = max(4, threads * IN_FLIGHT_PER_WORKER)
+
+    def submit(self, fn: Callable, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait_first(self, pending: set) -> set:
+        from distributed import wait
+
+        return set(wait(list(pending), return_when="FIRST_COMPLETED").done)
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+
+
+def _runner(jobs: int | None, scheduler: str | None):
+    if scheduler:
+        return DaskRunner(scheduler)
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError("-j must be at least 1")
+    return InlineRunner() if jobs == 1 else ProcessRunner(jobs)
+
+
+# --------------------------------------------------------------------- the batch
+
+
+class Progress:
+    """A tqdm bar on a terminal; nothing otherwise."""
+
+    def __init__(self, total: int, show: bool) -> None:
+        self._bar = None
+        if show:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+            self._bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def step(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+@dataclass
+class Job:
+    """The parts of a batch every document shares."""
+
+    targets: list[str]
+    extensions: dict[str, str]
+    from_format: str | None
+    metadata: dict[str, str]
+    existing: str
+
+
+class Batch:
+    def __init__(self, source: BatchSource, dest: Destination, job: Job, runner, progress: Progress,
+                 fail_fast: bool) -> None:
+        self.source = source
+        self.dest = dest
+        self.job = job
+        self.runner = runner
+        self.progress = progress
+        self.fail_fast = fail_fast
+        self.records: list[Record] = []
+        self.stopped = False
+        self._sources_seen: set[str] = set()
+        self._outputs_claimed: dict[str, str] = {REPORT_NAME: "(the batch report)"}
+        if dest.kind == "folder":
+            self._outputs_claimed[TIMINGS_NAME] = "(the batch timings)"
+        self._pending: dict[Any, tuple[str, str, dict[str, str]]] = {}
+
+    def run(self) -> None:
+        for member in self.source.members():
+            if self.stopped:
+                break
+            self._take(member)
+            while len(self._pending) >= self.runner.in_flight:
+                self._collect()
+        while self._pending:
+            self._collect()
+
+    # -- before conversion --------------------------------------------------
+
+    def _record(self, record: Record) -> None:
+        self.records.append(record)
+        self.progress.step()
+        if record.status == "failed" and self.fail_fast and not self.stopped:
+            self.stopped = True
+            for future in self._pending:
+                future.cancel()  # those already running still finish and are written
+
+    def _take(self, member: Member) -> None:
+        name, why = safe_name(member.name)
+        if name is None:
+            return self._record(Record(member.name, "failed", error=why))
+        if member.error:
+            return self._record(Record(name, "failed", error=member.error))
+        if name in self._sources_seen:
+            return self._record(Record(name, "failed", error="duplicate member name"))
+        self._sources_seen.add(name)
+        base = PurePosixPath(name).name
+        if name.startswith("__MACOSX/") or base.startswith("._") or base == ".DS_Store":
+            return self._record(Record(name, "skipped", reason="macOS metadata, not a document"))
+
+        outputs = {t: str(PurePosixPath(name).with_suffix(self.job.extensions[t])) for t in self.job.targets}
+        if self.job.existing == "skip" and all(self.dest.exists(p) for p in outputs.values()):
+            if self._claim(name, outputs):
+                self._record(self._already_done(name, outputs))
+            return
+
+        try:
+            data = member.load() if member.load else b""
+        except MemberError as exc:
+            return self._record(Record(name, "failed", error=str(exc)))
+        try:
+            fmt = (get_registry().reader(self.job.from_format) if self.job.from_format
+                   else get_registry().detect(name, data[:4096]))
+        except UnknownFormatError as exc:
+            if _readable_extension(name):  # named like a document, but its content is not
+                return self._record(Record(name, "failed", error=exc.message))
+            return self._record(Record(name, "skipped", reason="not a format briefconv reads"))
+        if not self._claim(name, outputs):
+            return
+        if self.job.existing == "error":
+            taken = [p for p in outputs.values() if self.dest.exists(p)]
+            if taken:
+                return self._record(Record(name, "failed", format=fmt.name, error=(
+                    f"output {taken[0]} already exists (use --overwrite or --skip-existing)")))
+        future = self.runner.submit(convert_document, name, data, fmt.name, self.job.targets, self.job.metadata)
+        self._pending[future] = (name, fmt.name, outputs)
+
+    def _claim(self, name: str, outputs: dict[str, str]) -> bool:
+        """Reserve the output names of ``name``; a clash fails the later document."""
+        seen: set[str] = set()
+        for path in outputs.values():
+            owner = self._outputs_claimed.get(path) or (name if path in seen else None)
+            if owner:
+                self._record(Record(name, "failed", error=f"output name {path} is already taken by {owner}"))
+                return False
+            seen.add(path)
+        for path in outputs.values():
+            self._outputs_claimed[path] = name
+        return True
+
+    def _already_done(self, name: str, outputs: dict[str, str]) -> Record:
+        entries = [_output_entry(path, target, self.dest.read(path)) for target, path in outputs.items()]
+        return Record(name, "skipped", outputs=entries, reason="already converted (--skip-existing)")
+
+    # -- after conversion ---------------------------------------------------
+
+    def _collect(self) -> None:
+        for future in self.runner.wait_first(set(self._pending)):
+            name, fmt, outputs = self._pending.pop(future)
+            self._record(self._finish(future, name, fmt, outputs))
+
+    def _finish(self, future, name: str, fmt: str, outputs: dict[str, str]) -> Record:
+        try:
+            outcome: Outcome = future.result()
+        except BaseException as exc:
+            if future.cancelled():
+                return Record(name, "skipped", format=fmt, reason="not converted: stopped at the first failure")
+            if not isinstance(exc, Exception):
+                raise
+            # the worker itself failed: crashed, killed, unpicklable result...
+            return Record(name, "failed", format=fmt, error=f"worker failed: {type(exc).__name__}: {exc}")
+        record = Record(name, "failed", format=fmt, warnings=outcome.warnings, seconds=outcome.seconds)
+        if outcome.error is not None:
+            record.error = outcome.error
+            return record
+        for target, data in outcome.outputs:
+            path = outputs[target]
+            if self.job.existing == "skip" and self.dest.exists(path):
+                data = self.dest.read(path)  # finished by the interrupted run; keep it
+            else:
+                try:
+                    self.dest.write(path, data)
+                except BriefconvError as exc:
+                    record.outputs = []
+                    record.error = f"{path}: {exc.message}"
+                    return record
+            record.outputs.append(_output_entry(path, target, data))
+        record.status = "converted"
+        return record
+
+
+def _readable_extension(name: str) -> bool:
+    suffix = PurePosixPath(name).suffix.lower()
+    return bool(suffix) and any(
+        fmt.reader is not None and suffix in (ext.lower() for ext in fmt.extensions)
+        for fmt in get_registry().formats.values()
+    )
+
+
+def _job(targets: Iterable[str], from_format: str | None, metadata: Mapping[str, str] | None,
+         existing: str) -> Job:
+    registry = get_registry()
+    targets = list(dict.fromkeys(targets))
+    if not targets:
+        raise UsageError("give at least one target format with -t")
+    if existing not in ("error", "overwrite", "skip"):
+        raise UsageError(f"existing must be error, overwrite or skip, not {existing!r}")
+    formats = [registry.writer(t) for t in targets]
+    if from_format:
+        from_format = registry.reader(from_format).name
+    return Job([f.name for f in formats], {f.name: f.output_extension for f in formats},
+               from_format, dict(metadata or {}), existing)
+
+
+def _summary(records: list[Record], wall: float, dest: Destination, stopped: bool, quiet: bool) -> None:
+    failed = [r for r in records if r.status == "failed"]
+    for record in sorted(failed, key=lambda r: r.source):
+        print(f"briefconv: failed: {record.source}: {record.error}", file=sys.stderr)
+    if quiet:
+        return
+    converted = sum(r.status == "converted" for r in records)
+    skipped = sum(r.status == "skipped" for r in records)
+    warned = sum(bool(r.warnings) for r in records)
+    rate = f" ({converted / wall:.1f} documents/s)" if wall > 0 and converted else ""
+    lines = [f"briefconv: batch: {converted} converted, {skipped} skipped, {len(failed)} failed "
+             f"in {wall:.1f} s{rate}"]
+    if warned:
+        lines.append(f"briefconv: {warned} documents have warnings")
+    if stopped:
+        lines.append("briefconv: stopped at the first failure (--fail-fast)")
+    lines.append(f"briefconv: report: {dest.report_location}")
+    print("\n".join(lines), file=sys.stderr)
+
+
+def run_batch(
+    source: str | os.PathLike,
+    targets: Iterable[str],
+    dest: str | os.PathLike,
+    *,
+    from_format: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    fail_fast: bool = False,
+    existing: str = "error",
+    quiet: bool = False,
+    max_member_bytes: int | None = None,
+    max_total_bytes: int | None = None,
+    max_members: int | None = None,
+) -> int:
+    """Convert every document in ``source`` into ``dest``; 0 when all converted, 1 when any failed.
+
+    Raises a BriefconvError (exit 2) when the batch cannot run at all: an unreadable
+    source, a source over the limits, an unusable DEST, an unreachable scheduler.
+    """
+    start = time.perf_counter()
+    source_path, dest_path = Path(os.fspath(source)), Path(os.fspath(dest))
+    job = _job(targets, from_format, metadata, existing)
+    limits = Limits.from_options(max_member_bytes, max_total_bytes, max_members)
+    destination = Destination(dest_path, existing)
+    if source_path.exists() and dest_path.exists() and os.path.samefile(source_path, dest_path):
+        raise UsageError("DEST must not be SOURCE")
+    batch_source = BatchSource(source_path, limits, exclude=destination.paths_to_exclude())
+    destination.prepare(limits)
+
+    runner = _runner(jobs, scheduler)
+    progress = Progress(batch_source.count, show=not quiet and sys.stderr.isatty())
+    batch = Batch(batch_source, destination, job, runner, progress, fail_fast)
+    try:
+        batch.run()
+    except BaseException:
+        runner.close(cancel=True)
+        progress.close()
+        raise
+    runner.close()
+    progress.close()
+
+    wall = time.perf_counter() - start
+    destination.finish(report_bytes(source_path, job.targets, batch.records, batch.stopped),
+                       timings_bytes(batch.records, wall))
+    _summary(batch.records, wall, destination, batch.stopped, quiet)
+    failed = any(r.status == "failed" for r in batch.records)
+    return EXIT_SOME_FAILED if failed else EXIT_OK
