@@ -1,0 +1,416 @@
+"""Batch conversion: folders and archives in, folders and archives out, safely."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import stat
+import struct
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from briefconv import batch
+from briefconv.batch import run_batch
+from briefconv.errors import BriefconvError, InputError, OutputError
+from briefconv.plugins import get_registry
+from conftest import CRS_HEARINGS, CRS_SPEAKER, SAMPLE
+
+
+def brief_md(title: str, note: str = "A note.") -> bytes:
+    return f"---\ntitle: {title}\n---\n\n# Context\n\nSome *text* about {title}[^1].\n\n[^1]: {note}\n".encode()
+
+
+def make_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def make_zip(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(name), data)
+    return path
+
+
+def report_of(dest: Path) -> dict:
+    if dest.suffix == ".zip":
+        with zipfile.ZipFile(dest) as archive:
+            return json.loads(archive.read("report.json"))
+    return json.loads((dest / "report.json").read_bytes())
+
+
+def by_source(report: dict) -> dict[str, dict]:
+    return {entry["source"]: entry for entry in report["documents"]}
+
+
+def files_under(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+CORPUS = {
+    "one.md": brief_md("One"),
+    "two.markdown": brief_md("Two"),
+    "sub/three.md": brief_md("Three"),
+    "sub/deeper/four.md": brief_md("Four"),
+    "notes.bin": b"\x00\x01 not a document",
+}
+
+
+# ---------------------------------------------------------------- folder -> folder
+
+
+def test_folder_to_folder_keeps_subfolders_and_reports_each_document(tmp_path):
+    source = make_tree(tmp_path / "src", CORPUS)
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json", "md"], dest, jobs=2, quiet=True) == 0
+
+    assert files_under(dest) == {
+        "one.json", "one.md", "two.json", "two.md", "sub/three.json", "sub/three.md",
+        "sub/deeper/four.json", "sub/deeper/four.md", "report.json", "timings.json",
+    }
+    # the outputs are the documents: the JSON reads back with the right title
+    assert json.loads((dest / "sub/three.json").read_bytes())["metadata"]["title"] == "Three"
+    entries = by_source(report_of(dest))
+    assert entries["notes.bin"]["status"] == "skipped"
+    converted = entries["sub/deeper/four.md"]
+    assert converted["status"] == "converted"
+    assert {o["path"] for o in converted["outputs"]} == {"sub/deeper/four.json", "sub/deeper/four.md"}
+    out = next(o for o in converted["outputs"] if o["format"] == "json")
+    import hashlib
+    data = (dest / "sub/deeper/four.json").read_bytes()
+    assert out["bytes"] == len(data) and out["sha256"] == hashlib.sha256(data).hexdigest()
+    # times live apart from the report, so the report can repeat byte for byte
+    assert "seconds" not in json.dumps(report_of(dest))
+    assert set(json.loads((dest / "timings.json").read_bytes())["documents"]) == {
+        "one.md", "two.markdown", "sub/three.md", "sub/deeper/four.md"}
+
+
+def test_existing_outputs_fail_unless_overwrite_or_skip(tmp_path):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A"), "b.md": brief_md("B")})
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 0
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    assert "already exists" in by_source(report_of(dest))["a.md"]["error"]
+
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True, existing="overwrite") == 0
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True, existing="skip") == 0
+    entries = by_source(report_of(dest))
+    assert entries["a.md"]["status"] == "skipped" and entries["a.md"]["outputs"][0]["path"] == "a.json"
+
+
+def test_folder_links_are_refused_and_not_followed(tmp_path):
+    outside = make_tree(tmp_path / "outside", {"secret.md": brief_md("Secret")})
+    source = make_tree(tmp_path / "src", {"ok.md": brief_md("Ok")})
+    (source / "link.md").symlink_to(outside / "secret.md")
+    (source / "linkdir").symlink_to(outside, target_is_directory=True)
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert entries["link.md"]["status"] == entries["linkdir"]["status"] == "failed"
+    assert files_under(dest) == {"ok.json", "report.json", "timings.json"}
+
+
+def test_dest_inside_a_folder_source_is_not_read_back(tmp_path):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
+    assert run_batch(source, ["md"], source / "out", jobs=1, quiet=True) == 0
+    assert run_batch(source, ["md"], source / "out", jobs=1, quiet=True, existing="overwrite") == 0
+    assert set(by_source(report_of(source / "out"))) == {"a.md"}
+
+
+def test_clashing_output_names_fail_the_later_document(tmp_path):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A"), "a.markdown": brief_md("B")})
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert entries["a.markdown"]["status"] == "converted"  # sorted first
+    assert "already taken by a.markdown" in entries["a.md"]["error"]
+
+
+# ---------------------------------------------------------------- zip in, zip out
+
+
+def hostile_zip(path: Path) -> Path:
+    make_zip(path, {**CORPUS, "broken.json": b"{ not json", "../escape.md": brief_md("Escape"),
+                    "/abs.md": brief_md("Absolute")})
+    with zipfile.ZipFile(path, "a") as archive:  # a symlink member pointing out
+        info = zipfile.ZipInfo("evil.md")
+        info.create_system = 3
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    return path
+
+
+def test_hostile_zip_to_zip_fails_only_the_bad_members_and_repeats_bytes(tmp_path, cli):
+    work = tmp_path / "work"
+    work.mkdir()
+    source = hostile_zip(tmp_path / "in.zip")
+    dest = work / "out.zip"
+    result = cli("batch", source, "-t", "json,md", "-o", dest, "-j", "2", cwd=work)
+    assert result.returncode == 1, result.stderr
+    stderr = result.stderr.decode()
+    assert "../escape.md" in stderr and "broken.json" in stderr
+
+    entries = by_source(report_of(dest))
+    for bad in ("../escape.md", "/abs.md", "evil.md", "broken.json"):
+        assert entries[bad]["status"] == "failed", bad
+    assert entries["notes.bin"]["status"] == "skipped"
+    with zipfile.ZipFile(dest) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "sub/deeper/four.json" in names and not any("escape" in n or "abs" in n for n in names)
+    # nothing outside DEST: the work folder holds DEST and its timings only
+    assert sorted(p.name for p in work.iterdir()) == ["out.zip", "out.zip.timings.json"]
+    assert not (tmp_path / "escape.md").exists() and not (tmp_path / "escape.json").exists()
+
+    first = dest.read_bytes()
+    again = cli("batch", source, "-t", "json,md", "-o", dest, "-j", "1", "--overwrite", cwd=work)
+    assert again.returncode == 1
+    assert dest.read_bytes() == first
+
+
+def test_existing_archive_dest_refuses_the_batch(tmp_path, cli):
+    source = make_zip(tmp_path / "in.zip", {"a.md": brief_md("A")})
+    dest = tmp_path / "out.zip"
+    dest.write_bytes(b"earlier")
+    result = cli("batch", source, "-t", "md", "-o", dest)
+    assert result.returncode == 2 and b"--overwrite" in result.stderr
+    assert dest.read_bytes() == b"earlier"
+
+
+def test_corrupt_zip_member_fails_alone(tmp_path):
+    source = make_zip(tmp_path / "in.zip", {"a.md": brief_md("A"), "b.md": brief_md("B")})
+    raw = bytearray(source.read_bytes())
+    start = raw.index(b"PK\x03\x04", 1)  # b.md's local header; damage its compressed data
+    name_len, extra_len = struct.unpack("<HH", raw[start + 26:start + 30])
+    data_at = start + 30 + name_len + extra_len
+    raw[data_at:data_at + 8] = b"\xff" * 8
+    source.write_bytes(bytes(raw))
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert entries["a.md"]["status"] == "converted"
+    assert entries["b.md"]["status"] == "failed" and "corrupt" in entries["b.md"]["error"]
+
+
+# ---------------------------------------------------------------- bombs and limits
+
+
+def test_zip_bomb_member_is_refused_quickly(tmp_path):
+    source = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ok.md", brief_md("Ok"))
+        info = zipfile.ZipInfo("bomb.md")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as handle:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(100):  # 100 MiB of zeros, about 100 KiB compressed
+                handle.write(chunk)
+    assert source.stat().st_size < 1 << 20
+    started = time.perf_counter()
+    assert run_batch(source, ["json"], tmp_path / "out", jobs=1, quiet=True) == 1
+    assert time.perf_counter() - started < 5
+    entry = by_source(report_of(tmp_path / "out"))["bomb.md"]
+    assert entry["status"] == "failed" and "--max-member-bytes" in entry["error"]
+
+
+def test_member_lying_about_its_size_stops_at_the_declared_size(tmp_path):
+    source = make_zip(tmp_path / "liar.zip", {"liar.md": b"x" * 200_000})
+    raw = bytearray(source.read_bytes())
+    local = raw.index(b"PK\x01\x02")  # central directory entry: uncompressed size at +24
+    raw[local + 24:local + 28] = struct.pack("<I", 100)
+    raw[22:26] = struct.pack("<I", 100)  # and in the local header
+    source.write_bytes(bytes(raw))
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True, max_member_bytes=1000) == 1
+    assert by_source(report_of(dest))["liar.md"]["status"] == "failed"
+
+
+def test_total_size_and_member_count_limits_refuse_the_batch(tmp_path, cli):
+    source = make_zip(tmp_path / "many.zip", {f"d{i}.md": brief_md(str(i)) for i in range(5)})
+    with pytest.raises(InputError, match="--max-members"):
+        run_batch(source, ["json"], tmp_path / "out1", jobs=1, quiet=True, max_members=4)
+    with pytest.raises(InputError, match="--max-total-bytes"):
+        run_batch(source, ["json"], tmp_path / "out2", jobs=1, quiet=True, max_total_bytes=100)
+    assert not (tmp_path / "out1").exists() and not (tmp_path / "out2").exists()
+    result = cli("batch", source, "-t", "json", "-o", tmp_path / "out3", "--max-members", "4")
+    assert result.returncode == 2 and b"--max-members" in result.stderr
+    # raising the limit lets it through
+    assert run_batch(source, ["json"], tmp_path / "out4", jobs=1, quiet=True, max_members=5) == 0
+
+
+# ---------------------------------------------------------------- tar
+
+
+def make_tar(path: Path, files: dict[str, bytes], mode: str = "w:gz") -> Path:
+    with tarfile.open(path, mode) as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for kind, name in ((tarfile.SYMTYPE, "sym.md"), (tarfile.LNKTYPE, "hard.md")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, "/etc/passwd"
+            archive.addfile(info)
+    return path
+
+
+def test_tar_gz_to_folder_refuses_link_members(tmp_path):
+    source = make_tar(tmp_path / "in.tar.gz", {**CORPUS, "../up.md": brief_md("Up")})
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=2, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert {s for s, e in entries.items() if e["status"] == "failed"} == {"sym.md", "hard.md", "../up.md"}
+    assert (dest / "sub/deeper/four.json").is_file()
+    assert not (tmp_path / "up.json").exists()
+
+
+@pytest.mark.parametrize("suffix, mode", [(".tar", "w"), (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz")])
+def test_other_tar_compressions_are_read(tmp_path, suffix, mode):
+    source = make_tar(tmp_path / f"in{suffix}", {"a.md": brief_md("A")}, mode)
+    assert run_batch(source, ["json"], tmp_path / "out", jobs=1, quiet=True) == 1  # the two links
+    assert (tmp_path / "out/a.json").is_file()
+
+
+def test_tar_gz_dest_is_reproducible(tmp_path):
+    source = make_tree(tmp_path / "src", CORPUS)
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tgz"
+    assert run_batch(source, ["md"], first, jobs=2, quiet=True) == 0
+    assert run_batch(source, ["md"], second, jobs=1, quiet=True) == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes()[4:8] == b"\0\0\0\0"  # gzip mtime
+    with tarfile.open(first) as archive:
+        members = archive.getmembers()
+        assert [m.name for m in members] == sorted(m.name for m in members)
+        assert {(m.mtime, m.mode, m.uid, m.uname) for m in members} == {(315532800, 0o644, 0, "")}
+        assert "report.json" in archive.getnames()
+
+
+def test_corrupt_archive_is_a_batch_error(tmp_path, cli):
+    source = tmp_path / "in.zip"
+    source.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(InputError):
+        run_batch(source, ["json"], tmp_path / "out", quiet=True)
+    result = cli("batch", tmp_path / "missing", "-t", "json", "-o", tmp_path / "out")
+    assert result.returncode == 2
+
+
+# ---------------------------------------------------------------- interruption
+
+
+def test_interrupted_archive_batch_leaves_no_partial_dest_and_resumes(tmp_path, monkeypatch):
+    source = make_tree(tmp_path / "src", {f"d{i:02}.md": brief_md(f"Doc {i}") for i in range(6)})
+    dest = tmp_path / "out.zip"
+    real = batch.convert_document
+    calls = []
+
+    def interrupted(*args):
+        calls.append(args[0])
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(batch, "convert_document", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(source, ["json"], dest, jobs=1, quiet=True)
+    assert not dest.exists()
+    assert not list(tmp_path.glob(".out.zip*"))
+    staged = tmp_path / "out.zip.partial"
+    assert files_under(staged) == {"d00.json", "d01.json", "d02.json"}
+
+    calls.clear()
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True, existing="skip") == 0
+    assert sorted(calls) == ["d03.md", "d04.md", "d05.md"]  # the rest only
+    assert not staged.exists()
+    entries = by_source(report_of(dest))
+    assert entries["d00.md"]["status"] == "skipped" and entries["d05.md"]["status"] == "converted"
+    monkeypatch.setattr(batch, "convert_document", real)
+    fresh = tmp_path / "fresh.zip"
+    run_batch(source, ["json"], fresh, jobs=1, quiet=True)
+    with zipfile.ZipFile(dest) as resumed, zipfile.ZipFile(fresh) as whole:
+        for name in whole.namelist():
+            if name != "report.json":
+                assert resumed.read(name) == whole.read(name)
+
+
+def test_fail_fast_stops_after_the_first_failure(tmp_path):
+    files = {"a.json": b"{bad", **{f"z{i}.md": brief_md(str(i)) for i in range(5)}}
+    source = make_tree(tmp_path / "src", files)
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True, fail_fast=True) == 1
+    report = report_of(dest)
+    assert report["stopped-at-first-failure"] is True
+    assert [e["source"] for e in report["documents"]] == ["a.json"]
+
+
+def test_unknown_target_is_refused_before_anything_runs(tmp_path):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
+    with pytest.raises(BriefconvError, match="unknown format"):
+        run_batch(source, ["nope"], tmp_path / "out", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, cli):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
+    result = cli("batch", source, "-t", "json", "-o", tmp_path / "out")
+    assert result.returncode == 0
+    assert b"doc/s" not in result.stderr and b"%|" not in result.stderr
+    assert b"1 converted, 0 skipped, 0 failed" in result.stderr
+
+
+# ---------------------------------------------------------------- the issue's corpus
+
+
+def _have(*names: str) -> bool:
+    formats = get_registry().formats
+    return all(n in formats for n in names)
+
+
+@pytest.mark.skipif(not _have("txt", "docx", "jats") or not all(
+    get_registry().formats[n].writer for n in ("docx", "jats")), reason="needs the txt reader, DOCX and JATS writers")
+def test_zip_of_26_briefs_to_docx_and_jats(tmp_path, cli):
+    briefs = [SAMPLE, CRS_HEARINGS, CRS_SPEAKER]
+    members: dict[str, bytes] = {}
+    for i in range(26):
+        folder = "" if i < 14 else ("series/" if i < 22 else "series/2026/")
+        members[f"{folder}brief-{i:02}.txt"] = briefs[i % 3].read_bytes()
+    members["broken.docx"] = b"PK\x03\x04 this is not a Word file"
+    members["../escape.txt"] = SAMPLE.read_bytes()
+    source = make_zip(tmp_path / "briefs.zip", members)
+    work = tmp_path / "work"
+    work.mkdir()
+    dest = work / "out.zip"
+
+    result = cli("batch", source, "-t", "docx,jats", "-o", dest, cwd=work)
+    assert result.returncode == 1, result.stderr
+    with zipfile.ZipFile(dest) as archive:
+        names = archive.namelist()
+        docx = [n for n in names if n.endswith(".docx")]
+        xml = [n for n in names if n.endswith(".xml")]
+        assert len(docx) == 26 and len(xml) == 26
+        assert "series/2026/brief-25.docx" in names and "series/brief-14.xml" in names
+        import docx as python_docx
+        opened = python_docx.Document(io.BytesIO(archive.read("brief-00.docx")))
+        assert any(p.text.strip() for p in opened.paragraphs)
+        from lxml import etree
+        root = etree.fromstring(archive.read("brief-01.xml"),
+                                etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+        assert etree.QName(root).localname == "article"
+    failed = {e["source"]: e for e in report_of(dest)["documents"] if e["status"] == "failed"}
+    assert set(failed) == {"broken.docx", "../escape.txt"}
+    assert all(e["error"] for e in failed.values())
+    assert sorted(p.name for p in work.iterdir()) == ["out.zip", "out.zip.timings.json"]
+    assert not (tmp_path / "escape.docx").exists()
+
+    first = dest.read_bytes()
+    assert cli("batch", source, "-t", "docx,jats", "-o", dest, "--overwrite", cwd=work).returncode == 1
+    assert dest.read_bytes() == first
