@@ -34,6 +34,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "briefconv.formats.txt",
     "briefconv.formats.markdown",
     "briefconv.formats.irjson",
+    "briefconv.formats.jats",
 )
 
 Reader = Callable[[bytes, Mapping[str, str]], Document]
