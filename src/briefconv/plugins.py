@@ -35,6 +35,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "briefconv.formats.markdown",
     "briefconv.formats.irjson",
     "briefconv.formats.jats",
+    "briefconv.formats.pdf",
 )
 
 Reader = Callable[[bytes, Mapping[str, str]], Document]

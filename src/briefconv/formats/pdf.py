@@ -1,0 +1,645 @@
+"""PDF (format ``pdf``, write only): the brief typeset with reportlab.
+
+Layout: A4 (``-M papersize=letter`` for US Letter), one column of justified,
+hyphenated serif text (PT Serif, or Vera when the font package is missing).  The first
+page carries the masthead (organisation, series and number, place, date), the title,
+subtitle, authors with role and affiliation, keywords and abstract; the disclaimer and
+licence sit at its foot.  Later pages have a running header (series and number, short
+title) and a page number.  Notes are endnotes under a "Notes" heading: each reference
+mark links to its note, each note's number links back to its first reference, and
+"Ibid." / "n. 4" cross-references link to the note they name.
+
+Keeps: title, subtitle, authors (honorific, name, role, affiliations), date, publisher
+and place, series and number, keywords, licence (text and live link), disclaimer,
+abstract, language (as the PDF's /Lang and the hyphenation language); headings (as
+the outline too), paragraphs, block quotes, ordered and bulleted lists (with their
+start number), emphasis, strong, superscript, subscript, line breaks, links (live URI
+annotations), notes and note cross-references (as internal links), back matter.
+Document properties: title, authors, subject (subtitle, else abstract), keywords as
+one comma-separated string, creator "briefconv", creation date = the document's date.
+
+Loses, silently: the distinction between footnotes and endnotes (all are endnotes);
+e-mail addresses of authors; identifiers other than those printed in the masthead
+(none are); ``metadata.extra`` except ``papersize``; links whose scheme is not http,
+https, mailto or ftp are kept as text without a live link (a PDF link must not
+launch arbitrary actions).
+
+Fonts: the text face is embedded (subsets).  Characters the face lacks that are Korean,
+Chinese or Japanese are set in reportlab's built-in CID fonts, which are *not
+embedded* (viewers supply them); other missing characters print as the face's
+missing-glyph box, with a warning.
+
+Deterministic: reportlab's invariant mode and the document's own date, so the same
+document gives the same bytes in any process.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable, Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+from briefconv import ir
+from briefconv.errors import warn
+from briefconv.hookspecs import hookimpl
+from briefconv.plugins import Format
+
+ACCENT = "#1d3c6e"  # masthead, headings, links: a dark blue that prints well in grey
+GREY = "#555555"
+LIVE_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+MM = 72 / 25.4
+
+# ------------------------------------------------------------------ plain helpers
+
+
+def plain_text(nodes: Iterable[ir.Inline]) -> str:
+    """The visible text of inline nodes, without marks (for the outline and header)."""
+    out = []
+    for node in nodes:
+        if isinstance(node, ir.Text):
+            out.append(node.text)
+        elif isinstance(node, ir.LineBreak):
+            out.append(" ")
+        elif isinstance(node, ir.NoteRef):
+            continue
+        else:
+            out.append(plain_text(node.children))
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def format_date(iso: str | None) -> str | None:
+    """'2026-01-23' -> '23 January 2026'; partial dates as far as they go."""
+    if not iso:
+        return None
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso.strip())
+    if not match:
+        return iso
+    year, month, day = match.groups()
+    if month and 1 <= int(month) <= 12:
+        name = MONTHS[int(month) - 1]
+        return f"{int(day)} {name} {year}" if day else f"{name} {year}"
+    return year
+
+
+def pdf_date(iso: str | None) -> str | None:
+    """The PDF date string (D:YYYYMMDDHHmmSS) of an ISO date, to the precision known."""
+    if not iso:
+        return None
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso.strip())
+    if not match:
+        return None
+    year, month, day = match.groups()
+    if month and day:
+        return f"D:{year}{month}{day}000000+00'00'"
+    return f"D:{year}{month or ''}"
+
+
+def short_title(meta: ir.Metadata) -> str:
+    """The running-header title: the part before a colon, as publishers shorten."""
+    title = meta.extra.get("short-title") or meta.title or ""
+    head, sep, _ = title.partition(":")
+    return head.strip() if sep and head.strip() else title.strip()
+
+
+def series_line(meta: ir.Metadata) -> str:
+    series = meta.series
+    if series and (series.name or series.number):
+        return " ".join(p for p in (series.name, series.number) if p)
+    return meta.publisher.name if meta.publisher and meta.publisher.name else ""
+
+
+def author_names(meta: ir.Metadata) -> str:
+    return ", ".join(a.name for a in meta.authors if a.name)
+
+
+def page_size(meta: ir.Metadata, options: Mapping[str, str]) -> tuple[float, float]:
+    name = (meta.extra.get("papersize") or options.get("papersize") or "a4").strip().lower()
+    sizes = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0), "us-letter": (612.0, 792.0), "usletter": (612.0, 792.0)}
+    if name not in sizes:
+        warn(f"unknown paper size {name!r} (known: a4, letter); using A4")
+        name = "a4"
+    return sizes[name]
+
+
+# ------------------------------------------------------------- inline markup
+
+
+class InlineMarkup:
+    """Turns IR inlines into reportlab paragraph markup.
+
+    Knows the notes (to make reference marks and cross-references into links), the text
+    face's coverage (to send CJK characters to a CID font) and remembers which note
+    references already carry the anchor a note links back to.
+    """
+
+    def __init__(self, document: ir.Document, covers: Callable[[str], bool], cid_font: Callable[[str, str], str]):
+        self.notes = {note.id: (index, note) for index, note in enumerate(document.notes, 1)}
+        self.language = document.metadata.language
+        self.covers = covers
+        self.cid_font = cid_font
+        self.anchored: set[str] = set()
+        self.missing: set[str] = set()
+        self.dangling: set[str] = set()
+
+    @staticmethod
+    def note_anchor(index: int) -> str:
+        return f"note-{index}"
+
+    @staticmethod
+    def ref_anchor(index: int) -> str:
+        return f"ref-{index}"
+
+    def render(self, nodes: Iterable[ir.Inline], context: str = "") -> str:
+        return "".join(self.node(node, context) for node in nodes)
+
+    def node(self, node: ir.Inline, context: str) -> str:
+        if isinstance(node, ir.Text):
+            return self.text(node.text, context)
+        if isinstance(node, ir.Emphasis):
+            return f"<i>{self.render(node.children, context)}</i>"
+        if isinstance(node, ir.Strong):
+            return f"<b>{self.render(node.children, context)}</b>"
+        if isinstance(node, ir.Superscript):
+            return f"<super>{self.render(node.children, context)}</super>"
+        if isinstance(node, ir.Subscript):
+            return f"<sub>{self.render(node.children, context)}</sub>"
+        if isinstance(node, ir.LineBreak):
+            return "<br/>"
+        if isinstance(node, ir.Link):
+            inner = self.render(node.children, context)
+            if not node.url.lower().startswith(LIVE_SCHEMES):
+                return inner
+            return f'<a href={quoteattr(node.url)} color="{ACCENT}">{inner}</a>'
+        if isinstance(node, ir.NoteRef):
+            return self.note_ref(node.note_id)
+        if isinstance(node, ir.NoteCrossRef):
+            inner = self.render(node.children, context)
+            if node.note_id not in self.notes:
+                self.dangling.add(node.note_id)
+                return inner
+            index, _ = self.notes[node.note_id]
+            return f'<a href="#{self.note_anchor(index)}" color="{ACCENT}">{inner}</a>'
+        raise TypeError(f"not an inline node: {type(node).__name__}")
+
+    def note_ref(self, note_id: str) -> str:
+        if note_id not in self.notes:
+            self.dangling.add(note_id)
+            return ""
+        index, note = self.notes[note_id]
+        anchor = ""
+        if note_id not in self.anchored:  # a note links back to its first reference
+            self.anchored.add(note_id)
+            anchor = f'<a name="{self.ref_anchor(index)}"/>'
+        label = self.text(note.label, "")
+        return f'{anchor}<a href="#{self.note_anchor(index)}" color="{ACCENT}"><super rise="3.6" size="6.8">{label}</super></a>'
+
+    def text(self, text: str, context: str) -> str:
+        """Escaped text, with runs the face cannot show wrapped in a CJK font."""
+        from briefconv.formats.pdf_fonts import cjk_language, cjk_script
+
+        text = _CONTROL.sub(" ", text)
+        out: list[str] = []
+        run: list[str] = []
+
+        def flush_cjk() -> None:
+            if run:
+                chars = "".join(run)
+                font = self.cid_font(cjk_language(chars, context, self.language), chars)
+                out.append(f'<font name="{font}">{escape(chars)}</font>')
+                run.clear()
+
+        for char in text:
+            if self.covers(char) or char.isspace():
+                flush_cjk()
+                out.append(escape(char))
+            elif cjk_script(char):
+                run.append(char)
+            else:
+                flush_cjk()
+                self.missing.add(char)
+                out.append(escape(char))
+        flush_cjk()
+        return "".join(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# ------------------------------------------------------------------- the writer
+
+
+def write_pdf(document: ir.Document, options: Mapping[str, str]) -> bytes:
+    """Typeset ``document`` as a PDF brief and return the bytes."""
+    typesetter = _Typesetter(document, options)
+    return typesetter.build()
+
+
+class _Typesetter:
+    """One document's layout: styles, story, page decoration, and the reportlab build."""
+
+    def __init__(self, document: ir.Document, options: Mapping[str, str]) -> None:
+        from briefconv.formats.pdf_fonts import cid_font, text_family
+
+        self.document = document
+        self.meta = document.metadata
+        self.fonts = text_family()
+        self.page_width, self.page_height = page_size(self.meta, options)
+        self.margin_x = 25 * MM
+        self.margin_top = 22 * MM
+        self.margin_bottom = 22 * MM
+        self.text_width = self.page_width - 2 * self.margin_x
+        self.markup = InlineMarkup(document, self.fonts.covers, lambda lang, _run: cid_font(lang))
+        self.styles = _make_styles(self.fonts, hyphenator(self.meta.language))
+        self.outline_level = -1
+        self.heading_count = 0
+
+    # ---------------------------------------------------------------- building
+
+    def build(self) -> bytes:
+        import io
+
+        from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+        foot = self.first_page_foot()
+        foot_height = sum(h for _, h in foot) + (8 if foot else 0)
+        buffer = io.BytesIO()
+        doc = BaseDocTemplate(
+            buffer,
+            pagesize=(self.page_width, self.page_height),
+            leftMargin=self.margin_x,
+            rightMargin=self.margin_x,
+            topMargin=self.margin_top,
+            bottomMargin=self.margin_bottom,
+            title=self.meta.title or "",
+            author=author_names(self.meta),
+            subject=self.meta.subtitle or self.meta.abstract or "",
+            keywords=", ".join(self.meta.keywords),
+            creator="briefconv",
+            invariant=1,
+            lang=self.meta.language or None,
+            initialFontName=self.fonts.regular,
+        )
+        first = Frame(
+            self.margin_x, self.margin_bottom + foot_height, self.text_width,
+            self.page_height - self.margin_top - self.margin_bottom - foot_height,
+            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="first",
+        )
+        later = Frame(
+            self.margin_x, self.margin_bottom, self.text_width,
+            self.page_height - self.margin_top - self.margin_bottom,
+            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="later",
+        )
+        doc.addPageTemplates([
+            PageTemplate("first", [first], onPage=lambda c, d: self.decorate_first(c, foot), autoNextPageTemplate="later"),
+            PageTemplate("later", [later], onPage=self.decorate_later),
+        ])
+        doc.afterFlowable = lambda flowable: self.after_flowable(doc, flowable)
+        doc.build(self.story())
+        self.report_losses()
+        return buffer.getvalue()
+
+    def report_losses(self) -> None:
+        if self.markup.missing:
+            chars = "".join(sorted(self.markup.missing))
+            warn(f"the PDF font has no glyph for {chars!r}; those characters print as boxes")
+        if self.markup.dangling:
+            warn(f"references to unknown notes left out of the PDF: {', '.join(sorted(self.markup.dangling))}")
+
+    def after_flowable(self, doc, flowable) -> None:
+        """Add headings to the outline; they carry their anchor and level."""
+        entry = getattr(flowable, "_outline_entry", None)
+        if entry is None:
+            return
+        title, level, key = entry
+        level = min(level - 1, self.outline_level + 1)  # reportlab refuses skipped levels
+        self.outline_level = level
+        doc.canv.addOutlineEntry(title, key, level=level, closed=False)
+
+    # -------------------------------------------------------------- page decoration
+
+    def decorate_first(self, canvas, foot) -> None:
+        date = pdf_date(self.meta.date)
+        if date:
+            canvas.setDateFormatter(lambda *_: date)
+        canvas.setNamedCB("note_backlink", self.draw_note_backlink)
+        canvas.showOutline()
+        if not foot:
+            return
+        canvas.saveState()
+        y = self.margin_bottom + sum(h for _, h in foot)
+        canvas.setStrokeColor(GREY)
+        canvas.setLineWidth(0.4)
+        canvas.line(self.margin_x, y + 5, self.margin_x + 40 * MM, y + 5)
+        for paragraph, height in foot:
+            y -= height
+            paragraph.drawOn(canvas, self.margin_x, y)
+        canvas.restoreState()
+
+    def decorate_later(self, canvas, doc) -> None:
+        canvas.saveState()
+        top = self.page_height - self.margin_top + 9 * MM
+        left = self.paragraph(self.markup.text(series_line(self.meta), ""), "running")
+        right = self.paragraph(self.markup.text(short_title(self.meta), ""), "running_right")
+        for flowable in (left, right):
+            flowable.wrap(self.text_width, 30)
+            flowable.drawOn(canvas, self.margin_x, top)
+        canvas.setStrokeColor(ACCENT)
+        canvas.setLineWidth(0.5)
+        canvas.line(self.margin_x, top - 3, self.page_width - self.margin_x, top - 3)
+        canvas.setFont(self.fonts.regular, 9)
+        canvas.setFillColor(GREY)
+        canvas.drawCentredString(self.page_width / 2, self.margin_bottom - 10 * MM, str(doc.page))
+        canvas.restoreState()
+
+    @staticmethod
+    def draw_note_backlink(canvas, kind, label) -> None:
+        """A link from a note's number (drawn as the paragraph's bullet) to its reference."""
+        info = canvas._curr_tx_info
+        x, y, leading = info["cur_x"], info["cur_y"], info["leading"]
+        canvas.linkRect("", label, (x - NOTE_HANG, y - 2, x - 2, y + leading - 3), relative=1, thickness=0)
+
+    def first_page_foot(self) -> list[tuple[object, float]]:
+        """The disclaimer and licence, typeset for the foot of the first page."""
+        parts = []
+        if self.meta.disclaimer:
+            parts.append(self.markup.text(self.meta.disclaimer, ""))
+        licence = self.meta.licence
+        if licence and (licence.text or licence.url):
+            text = self.markup.text(licence.text or licence.url or "", "")
+            if licence.url and licence.url.lower().startswith(LIVE_SCHEMES):
+                if licence.text:
+                    text += f' <a href={quoteattr(licence.url)} color="{ACCENT}">{escape(licence.url)}</a>'
+                else:
+                    text = f'<a href={quoteattr(licence.url)} color="{ACCENT}">{text}</a>'
+            parts.append(text)
+        out = []
+        for markup in parts:
+            paragraph = self.paragraph(markup, "foot")
+            _, height = paragraph.wrap(self.text_width, self.page_height)
+            out.append((paragraph, height + self.styles["foot"].spaceAfter))
+        return out
+
+    # ------------------------------------------------------------------ the story
+
+    def paragraph(self, markup: str, style: str):
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(markup, self.styles[style])
+
+    def story(self) -> list:
+        story = self.masthead() + self.title_block()
+        story += self.blocks(self.document.blocks)
+        if self.document.back:
+            story += self.blocks(self.document.back)
+        if self.document.notes:
+            story += self.notes()
+        return story
+
+    def masthead(self) -> list:
+        from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
+
+        meta = self.meta
+        out: list = [HRFlowable(width="100%", thickness=3, color=ACCENT, spaceAfter=7)]
+        if meta.publisher and meta.publisher.name:
+            out.append(self.paragraph(self.markup.text(meta.publisher.name.upper(), ""), "organisation"))
+        series = series_line(meta) if meta.series else ""
+        place_date = " · ".join(p for p in (meta.publisher.place if meta.publisher else None, format_date(meta.date)) if p)
+        if series or place_date:
+            row = [
+                self.paragraph(f"<b>{self.markup.text(series, '')}</b>", "masthead"),
+                self.paragraph(self.markup.text(place_date, ""), "masthead_right"),
+            ]
+            table = Table([row], colWidths=[self.text_width * 0.6, self.text_width * 0.4])
+            table.setStyle(TableStyle([
+                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ]))
+            out.append(table)
+        out.append(HRFlowable(width="100%", thickness=0.5, color=ACCENT, spaceBefore=5, spaceAfter=0))
+        out.append(Spacer(1, 16))
+        return out
+
+    def title_block(self) -> list:
+        from reportlab.platypus import HRFlowable
+
+        meta = self.meta
+        out = []
+        if meta.title:
+            out.append(self.paragraph(self.markup.text(meta.title, ""), "title"))
+        if meta.subtitle:
+            out.append(self.paragraph(self.markup.text(meta.subtitle, ""), "subtitle"))
+        for author in meta.authors:
+            name = " ".join(p for p in (author.honorific, author.name) if p)
+            out.append(self.paragraph(self.markup.text(name, ""), "author"))
+            about = ", ".join(p for p in (author.role, *author.affiliations) if p)
+            if about:
+                out.append(self.paragraph(self.markup.text(about, ""), "affiliation"))
+        if meta.keywords:
+            words = self.markup.text(", ".join(meta.keywords), "")
+            out.append(self.paragraph(f"<b>Keywords:</b> {words}", "keywords"))
+        if meta.abstract:
+            out.append(self.paragraph(self.markup.text(meta.abstract, ""), "abstract"))
+        if out:
+            out.append(HRFlowable(width="100%", thickness=0.4, color=GREY, spaceBefore=2, spaceAfter=14))
+        return out
+
+    def blocks(self, blocks: Iterable[ir.Block], indent: float = 0, in_list: bool = False) -> list:
+        out: list = []
+        for block in blocks:
+            out += self.block(block, indent, in_list)
+        return out
+
+    def block(self, block: ir.Block, indent: float, in_list: bool) -> list:
+        if isinstance(block, ir.Heading):
+            return self.heading_with_room(block)
+        if isinstance(block, ir.Paragraph):
+            context = plain_text(block.children)
+            style = "list_item" if in_list else "quote" if indent else "body"
+            return [self.paragraph_at(self.markup.render(block.children, context), style, indent)]
+        if isinstance(block, ir.BlockQuote):
+            return self.blocks(block.blocks, indent + QUOTE_INDENT, in_list)
+        if isinstance(block, ir.ListBlock):
+            return [self.list_block(block, indent)]
+        raise TypeError(f"not a block node: {type(block).__name__}")
+
+    def paragraph_at(self, markup: str, style: str, indent: float):
+        """A paragraph in ``style``, moved in by ``indent`` (block quotes)."""
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import Paragraph
+
+        base = self.styles[style]
+        if indent:
+            base = ParagraphStyle(f"{style}+{indent}", parent=base,
+                                  leftIndent=base.leftIndent + indent, rightIndent=base.rightIndent + indent)
+        return Paragraph(markup, base)
+
+    def heading_with_room(self, heading: ir.Heading) -> list:
+        """The heading, on a new page unless a few lines of text fit below it."""
+        from reportlab.platypus import CondPageBreak
+
+        return [CondPageBreak(HEADING_ROOM), self.heading(heading)]
+
+    def heading(self, heading: ir.Heading):
+        self.heading_count += 1
+        key = f"section-{self.heading_count}"
+        level = max(1, min(heading.level, 3))
+        markup = f'<a name="{key}"/>' + self.markup.render(heading.children, plain_text(heading.children))
+        paragraph = self.paragraph(markup, f"h{level}")
+        paragraph._outline_entry = (plain_text(heading.children), heading.level, key)
+        return paragraph
+
+    def list_block(self, block: ir.ListBlock, indent: float):
+        from reportlab.platypus import ListFlowable, ListItem
+
+        items = [ListItem(self.blocks(item, 0, in_list=True)) for item in block.items]
+        kwargs = dict(
+            leftIndent=indent + 16, bulletFontName=self.fonts.regular, bulletFontSize=10,
+            spaceBefore=0, spaceAfter=6,
+        )
+        if block.ordered:
+            return ListFlowable(items, bulletType="1", start=str(block.start), bulletFormat="%s.", **kwargs)
+        return ListFlowable(items, bulletType="bullet", start="•", **kwargs)
+
+    def notes(self) -> list:
+        out = self.heading_with_room(ir.Heading(1, (ir.Text("Notes"),)))
+        for index, note in enumerate(self.document.notes, 1):
+            out += self.note(index, note)
+        return out
+
+    def note(self, index: int, note: ir.Note) -> list:
+        from reportlab.platypus import Paragraph
+
+        anchor = f'<a name="{InlineMarkup.note_anchor(index)}"/>'
+        backlink = ""
+        if note.id in self.markup.anchored:
+            backlink = f'<ondraw name="note_backlink" label="{InlineMarkup.ref_anchor(index)}"/>'
+        label = self.markup.text(note.label, "")
+        out: list = []
+        first = True
+        for block in note.blocks or (ir.Paragraph(()),):
+            if isinstance(block, ir.Paragraph) and first:
+                markup = anchor + backlink + self.markup.render(block.children, plain_text(block.children))
+                out.append(Paragraph(markup, self.styles["note"], bulletText=label))
+            elif isinstance(block, ir.Paragraph):
+                out.append(Paragraph(self.markup.render(block.children), self.styles["note_more"]))
+            else:
+                if first:
+                    out.append(Paragraph(anchor + backlink, self.styles["note"], bulletText=label))
+                out += self.blocks((block,), NOTE_HANG)
+            first = False
+        return out
+
+
+HEADING_ROOM = 90  # points: the heading and about four lines
+NOTE_HANG = 16
+QUOTE_INDENT = 22
+
+# ------------------------------------------------------------------- hyphenation
+
+
+def hyphenator(language: str | None):
+    """A reportlab hyphenation callback for ``language`` (English without one), or None.
+
+    The pyphen dictionary is loaded on the first word that needs it.  Hyphens are kept
+    two letters from the start and three from the end, as English typesetting does.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("pyphen") is None:
+        warn("pyphen is not installed: the PDF is justified without hyphenation")
+        return None
+    lang = (language or "en-GB").replace("-", "_")
+    return _Hyphenator(lang)
+
+
+class _Hyphenator:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.dictionary = None
+
+    def __call__(self, word: str):
+        if self.dictionary is None:
+            self.dictionary = _pyphen_dictionary(self.lang)
+        if not self.dictionary:
+            return iter(())
+        return self.dictionary.iterate(word)
+
+
+_DICTIONARIES: dict[str, object] = {}
+
+
+def _pyphen_dictionary(lang: str):
+    if lang not in _DICTIONARIES:
+        import pyphen
+
+        found = pyphen.language_fallback(lang)
+        _DICTIONARIES[lang] = pyphen.Pyphen(lang=found, left=2, right=3) if found else False
+    return _DICTIONARIES[lang]
+
+
+# ------------------------------------------------------------------------ styles
+
+
+def _make_styles(fonts, hyphenate) -> dict:
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    body = ParagraphStyle(
+        "body", fontName=fonts.regular, fontSize=10.5, leading=15, alignment=TA_JUSTIFY,
+        spaceAfter=7, hyphenationLang=hyphenate or "", embeddedHyphenation=0, uriWasteReduce=0.3,
+        hyphenationMinWordLength=6, allowWidows=0, allowOrphans=0,
+    )
+    # no keepWithNext: reportlab's KeepTogether wraps a paragraph twice, and a second wrap
+    # of a hyphenated paragraph loses its justification; a CondPageBreak does the job
+    heading = dict(fontName=fonts.bold, textColor=ACCENT, alignment=TA_LEFT, hyphenationLang="")
+    styles = {
+        "body": body,
+        "quote": ParagraphStyle("quote", parent=body, fontSize=10, leading=14),
+        "list_item": ParagraphStyle("list_item", parent=body, spaceAfter=3),
+        "h1": ParagraphStyle("h1", parent=body, fontSize=13, leading=16, spaceBefore=12, spaceAfter=6, **heading),
+        "h2": ParagraphStyle("h2", parent=body, fontSize=11.5, leading=15, spaceBefore=9, spaceAfter=4,
+                             **{**heading, "fontName": fonts.bold_italic}),
+        "h3": ParagraphStyle("h3", parent=body, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=2,
+                             **{**heading, "fontName": fonts.italic}),
+        "organisation": ParagraphStyle("organisation", fontName=fonts.bold, fontSize=10, leading=13,
+                                       textColor=ACCENT, spaceAfter=3),
+        "masthead": ParagraphStyle("masthead", fontName=fonts.regular, fontSize=9, leading=12, textColor=GREY),
+        "masthead_right": ParagraphStyle("masthead_right", fontName=fonts.regular, fontSize=9, leading=12,
+                                         textColor=GREY, alignment=TA_RIGHT),
+        "title": ParagraphStyle("title", fontName=fonts.bold, fontSize=21, leading=25, textColor=ACCENT,
+                                spaceAfter=6),
+        "subtitle": ParagraphStyle("subtitle", fontName=fonts.italic, fontSize=13, leading=17, textColor=ACCENT,
+                                   spaceAfter=6),
+        "author": ParagraphStyle("author", fontName=fonts.bold, fontSize=11, leading=14, spaceBefore=8),
+        "affiliation": ParagraphStyle("affiliation", fontName=fonts.italic, fontSize=9.5, leading=12.5,
+                                      textColor=GREY, spaceAfter=2),
+        "keywords": ParagraphStyle("keywords", fontName=fonts.regular, fontSize=9, leading=12, spaceBefore=10,
+                                   spaceAfter=4),
+        "abstract": ParagraphStyle("abstract", parent=body, fontName=fonts.italic, spaceBefore=6),
+        "foot": ParagraphStyle("foot", fontName=fonts.regular, fontSize=7.5, leading=9.5, textColor=GREY,
+                               spaceAfter=3, alignment=TA_LEFT),
+        "running": ParagraphStyle("running", fontName=fonts.italic, fontSize=8.5, leading=10, textColor=GREY),
+        "running_right": ParagraphStyle("running_right", fontName=fonts.italic, fontSize=8.5, leading=10,
+                                        textColor=GREY, alignment=TA_RIGHT),
+        "note": ParagraphStyle("note", parent=body, fontSize=8.5, leading=11.5, alignment=TA_LEFT,
+                               leftIndent=NOTE_HANG, bulletIndent=0, bulletFontName=fonts.regular,
+                               bulletFontSize=8.5, spaceAfter=4, uriWasteReduce=0.01),
+        "center": ParagraphStyle("center", parent=body, alignment=TA_CENTER),
+    }
+    styles["note_more"] = ParagraphStyle("note_more", parent=styles["note"])
+    return styles
+
+
+@hookimpl
+def briefconv_register_formats(register) -> None:
+    register(Format(
+        name="pdf",
+        extensions=(".pdf",),
+        writer=write_pdf,
+        binary=True,
+        description="PDF brief typeset with reportlab (write only)",
+    ))
