@@ -1,0 +1,1350 @@
+"""The plain-text reader (format ``txt``): briefs as people hold them in ``.txt`` files.
+
+The text is read as a pipeline of small stages, each a list of rules (see
+:mod:`briefconv.formats.txt_rules`):
+
+1. decode (BOM, UTF-8, UTF-16, cp1252, latin-1; CRLF and CR) and split into pages at
+   form feeds;
+2. remove page furniture: running headers and footers repeated on many pages, page
+   numbers, "Page 3 of 5", contents lists with dot leaders;
+3. gather footnotes from the foot of each page (as ``pdftotext`` leaves them);
+4. group the lines into chunks separated by blank lines;
+5. read the title block (title, subtitle, authors with honorific, role and
+   affiliations, publisher and place, series and number, report number, date,
+   disclaimer, licence, keywords, abstract) from the chunks before the body;
+6. split the rest into body, notes section ("Notes", "Endnotes", "Footnotes",
+   "References"), back matter (acknowledgments, about the author) and disclaimer;
+7. turn body chunks into headings (numbered, ALL CAPS, Title Case), lists and
+   paragraphs, rejoining paragraphs broken by a page break and words hyphenated at
+   line ends;
+8. resolve note markers (superscripts, ``[1]``, ``^1``, ``(1)``, digits glued to a
+   word) to :class:`~briefconv.ir.NoteRef`, and in notes ``*italic*``, links,
+   "Ibid." and "n. 4".
+
+Keeps: the metadata above, headings with levels, paragraphs, bulleted and numbered
+lists (one level of nesting), notes with their references and cross-references,
+emphasis written ``*so*`` or ``_so_``, links, acknowledgments and other back matter.
+Loses: page furniture (on purpose), line breaks inside paragraphs, layout columns
+(pdftotext ``-layout`` text with two columns side by side is read line by line),
+tables (their lines become paragraphs), indentation other than list nesting.
+When a reading is uncertain (a lone digit that may be a note marker, an unknown
+encoding) the reader keeps the text as it is and warns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from briefconv import ir
+from briefconv.errors import warn
+from briefconv.formats import txt_rules as rules
+from briefconv.hookspecs import hookimpl
+from briefconv.plugins import Format
+
+# ============================================================ stage 1: lines, pages
+
+
+@dataclass
+class Chunk:
+    """A run of non-blank lines; ``broken`` when a page break or furniture preceded it."""
+
+    lines: list[str]
+    broken: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.strip() for line in self.lines)
+
+    @property
+    def first(self) -> str:
+        return self.lines[0].strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b\ufeff]")
+
+
+def decode(data: bytes) -> str:
+    from briefconv.textio import decode_text
+
+    text = decode_text(data)
+    text = text.replace("\x0c", "\n\x0c\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    return text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n\n")
+
+
+def split_pages(text: str) -> list[list[str]]:
+    """Lines (right-stripped, tabs expanded) of each page between form feeds."""
+    pages: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line == "\x0c":
+            pages.append([])
+            continue
+        pages[-1].append(line.expandtabs(4).rstrip() if "\t" in line else line.rstrip())
+    return pages
+
+
+# ======================================================== stage 2: page furniture
+
+FURNITURE = "\x0c"  # a removed line leaves this mark: it separates chunks like a page break
+
+
+def remove_furniture(pages: list[list[str]]) -> None:
+    """Blank out page numbers, running headers/footers and contents lists, in place."""
+    if len(pages) >= 2:
+        _remove_running_lines(pages)
+    else:
+        _remove_repeated_lines(pages[0])
+    for page in pages:
+        _remove_page_numbers(page)
+        _remove_contents(page)
+
+
+def _edge_indexes(page: list[str], depth: int = 3) -> list[int]:
+    filled = [i for i, line in enumerate(page) if line.strip()]
+    return sorted(set(filled[:depth] + filled[-depth:]))
+
+
+def _remove_running_lines(pages: list[list[str]]) -> None:
+    counts: dict[str, int] = {}
+    for page in pages:
+        seen = {rules.normalise_furniture(page[i]) for i in _edge_indexes(page) if len(page[i]) < 150}
+        for key in seen:
+            counts[key] = counts.get(key, 0) + 1
+    threshold = max(2, (len(pages) * 2 + 4) // 5)
+    repeated = {key for key, n in counts.items() if n >= threshold and key.strip("# ")}
+    for page in pages:
+        for i in _edge_indexes(page):
+            if rules.normalise_furniture(page[i]) in repeated:
+                page[i] = FURNITURE
+
+
+def _remove_repeated_lines(lines: list[str]) -> None:
+    """Without form feeds: short stand-alone lines repeated 3+ times are running heads."""
+    counts: dict[str, int] = {}
+    standalone = []
+    for i, line in enumerate(lines):
+        if not line.strip() or len(line) > 100:
+            continue
+        alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+        if alone and not rules.ends_sentence(line) and rules.note_entry(line) is None:
+            key = rules.normalise_furniture(line)
+            counts[key] = counts.get(key, 0) + 1
+            standalone.append((i, key))
+    for i, key in standalone:
+        if counts[key] >= 3 and not rules.is_notes_heading(lines[i]):
+            lines[i] = FURNITURE
+
+
+def _remove_page_numbers(page: list[str]) -> None:
+    edges = set(_edge_indexes(page, 2))
+    for i, line in enumerate(page):
+        if line == FURNITURE or not line.strip():
+            continue
+        lower = line.strip().lower()
+        if lower.startswith("page ") and rules.is_page_number(line):
+            page[i] = FURNITURE
+        elif rules.is_page_number(line):
+            alone = (i == 0 or not page[i - 1].strip() or page[i - 1] == FURNITURE) and (
+                i + 1 == len(page) or not page[i + 1].strip() or page[i + 1] == FURNITURE
+            )
+            if i in edges or alone:
+                page[i] = FURNITURE
+
+
+def _remove_contents(page: list[str]) -> None:
+    entries = [i for i, line in enumerate(page) if line != FURNITURE and rules.is_contents_entry(line)]
+    if len(entries) < 2:
+        return
+    for i in entries:
+        page[i] = FURNITURE
+    # the "Contents" heading above the first entry, and wrapped entry lines between entries
+    first = entries[0]
+    for j in range(first - 1, max(-1, first - 4), -1):
+        if page[j].strip().lower().rstrip(":") in rules.CONTENTS_HEADINGS:
+            page[j] = FURNITURE
+            break
+    for a, b in zip(entries, entries[1:]):
+        if 1 < b - a <= 3 and all(page[k].strip() for k in range(a + 1, b)):
+            for k in range(a + 1, b):
+                page[k] = FURNITURE
+
+
+# ===================================================== stage 3: footnotes on pages
+
+
+@dataclass
+class RawNote:
+    number: int
+    paragraphs: list[list[str]] = field(default_factory=list)
+    kind: str = "endnote"
+
+
+def gather_page_footnotes(pages: list[list[str]]) -> list[RawNote]:
+    """Notes at the foot of pages (after a rule, or numbered on from the last one), removed."""
+    if len(pages) < 2:
+        return []
+    notes: list[RawNote] = []
+    seen_text = ""
+    for page in pages:
+        expected = notes[-1].number + 1 if notes else 1
+        start = _footnote_start(page, expected, seen_text)
+        body = page if start is None else page[:start]
+        seen_text = (seen_text + "\n" + "\n".join(body))[-20000:]
+        if start is None:
+            continue
+        found = _read_entries(page[start:], expected, kind="footnote")
+        if not found:
+            continue
+        notes.extend(found)
+        for i in range(start, len(page)):
+            page[i] = ""
+        page.insert(start, FURNITURE)
+    return notes
+
+
+def _footnote_start(page: list[str], expected: int, earlier: str) -> int | None:
+    separator = None
+    for i in range(len(page) - 1, max(-1, len(page) - 60), -1):
+        if rules.is_separator(page[i]):
+            separator = i
+            break
+    if separator is not None:
+        following = next((j for j in range(separator + 1, len(page)) if page[j].strip()), None)
+        if following is not None:
+            entry = rules.note_entry(page[following])
+            if entry and entry[0] == expected:
+                page[separator] = ""
+                return following
+    for i, line in enumerate(page):
+        entry = rules.note_entry(line)
+        if not entry or entry[0] != expected or i == 0 or page[i - 1].strip() and page[i - 1] != FURNITURE:
+            continue
+        if not _only_entries_follow(page, i, expected):
+            continue
+        before = earlier + "\n" + "\n".join(page[:i])
+        if any(m.number == expected for m in rules.inline_markers(before[-5000:])):
+            return i
+    return None
+
+
+def _only_entries_follow(page: list[str], start: int, expected: int) -> bool:
+    """From ``start`` to the page end: entries numbered on, their wrapped lines, furniture."""
+    number = expected
+    blank_run = 0
+    for line in page[start + 1:]:
+        if not line.strip() or line == FURNITURE:
+            blank_run += 1
+            if blank_run > 2:
+                return False
+            continue
+        blank_run = 0
+        entry = rules.note_entry(line)
+        if entry and entry[0] == number + 1:
+            number += 1
+        elif len(line.strip()) > 0 and rules.ends_sentence(page[start]) and line.strip()[:1].isupper() and not line.startswith(" "):
+            # an unnumbered full line after a finished note: body text, not a footnote
+            return False
+    return True
+
+
+def _read_entries(lines: list[str], expected: int | None, kind: str = "endnote") -> list[RawNote]:
+    notes: list[RawNote] = []
+    paragraph_break = False
+    for line in lines:
+        if not line.strip() or line == FURNITURE:
+            paragraph_break = bool(notes)
+            continue
+        entry = rules.note_entry(line)
+        if entry and (expected is None or entry[0] == expected):
+            notes.append(RawNote(entry[0], [[entry[1].strip()]], kind))
+            expected = entry[0] + 1
+        elif notes:
+            if paragraph_break:
+                notes[-1].paragraphs.append([line.strip()])
+            else:
+                notes[-1].paragraphs[-1].append(line.strip())
+        paragraph_break = False
+    return notes
+
+
+# ============================================================ stage 4: chunks
+
+
+def make_chunks(pages: list[list[str]]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    current: list[str] = []
+    broken = False
+    pending_break = False
+    for page_index, page in enumerate(pages):
+        if page_index:
+            pending_break = True
+        for line in page:
+            if line == FURNITURE:
+                pending_break = True
+            if not line.strip() or line == FURNITURE:
+                if current:
+                    chunks.append(Chunk(current, broken))
+                    current, broken = [], False
+                continue
+            if not current:
+                broken, pending_break = pending_break, False
+            current.append(line)
+        if current and page_index + 1 < len(pages):
+            chunks.append(Chunk(current, broken))
+            current, broken = [], False
+    if current:
+        chunks.append(Chunk(current, broken))
+    return chunks
+
+
+# ===================================================== text joining (hyphenation)
+
+
+class Joiner:
+    """Joins the lines of a wrapped paragraph, undoing hyphenation at line ends.
+
+    'inter-' + 'national' becomes 'international', but 'Jae-' + 'Myung' keeps its
+    hyphen (a capital follows), so does 'self-' + 'defence' (a prefix that keeps
+    it in English), and so does any word the document also prints hyphenated whole.
+    """
+
+    def __init__(self, full_text: str) -> None:
+        self._full_text = full_text
+        self._hyphenated: set[str] | None = None
+        self._plain: set[str] | None = None
+
+    def _load(self) -> None:
+        words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", self._full_text)
+        self._hyphenated = {w.lower() for w in words if "-" in w}
+        self._plain = {w.lower() for w in words if "-" not in w}
+
+    def join(self, lines: list[str]) -> str:
+        out = ""
+        for raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            if not out:
+                out = line
+            elif out.endswith("-") and len(out) >= 2 and out[-2].isalpha() and line[:1].isalpha():
+                out = out[:-1] + ("-" if self._keep_hyphen(out[:-1], line) else "") + line
+            elif out.endswith(("—", "–", "/")) and not out.endswith((" —", " –")):
+                out += line
+            else:
+                out += " " + line
+        return out
+
+    def _keep_hyphen(self, before: str, after: str) -> bool:
+        prefix = re.split(r"[^\w]", before)[-1]
+        suffix = re.split(r"[^\w]", after, maxsplit=1)[0]
+        if not prefix or not suffix or suffix[0].isupper() or prefix[-1].isupper() and len(prefix) <= 3:
+            return True
+        if "-" in before.rsplit(" ", 1)[-1]:
+            return True  # 'China-South Korea-' style compounds keep every hyphen
+        if prefix.lower() in rules.HYPHEN_PREFIXES:
+            return True
+        if self._hyphenated is None:
+            self._load()
+        assert self._hyphenated is not None and self._plain is not None
+        joined = (prefix + suffix).lower()
+        if f"{prefix}-{suffix}".lower() in self._hyphenated and joined not in self._plain:
+            return True
+        return False
+
+
+# ================================================ stage 5: the title block (front)
+
+
+@dataclass
+class FrontLine:
+    text: str
+    chunk: int
+    kind: str = ""  # '' until a rule claims it
+    value: object = None
+
+
+@dataclass
+class Front:
+    title: str | None = None
+    subtitle: str | None = None
+    authors: list[dict] = field(default_factory=list)
+    date: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    series: tuple[str | None, str | None] | None = None
+    keywords: tuple[str, ...] = ()
+    licence: ir.Licence | None = None
+    disclaimer: str | None = None
+    abstract: str | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+FRONT_LIMIT = 30  # chunks; a title block is never longer
+GENERIC_SECTIONS = {
+    "introduction", "summary", "executive summary", "background", "overview", "key points",
+    "key findings", "key takeaways", "highlights", "context", "the issue", "abstract",
+    "in brief", "analysis", "recommendations", "conclusion",
+}
+
+
+def _prefixed(text: str, *names: str) -> str | None:
+    """The rest of 'Name: rest' (or 'Name - rest') when ``text`` starts with one of ``names``."""
+    lower = text.lower()
+    for name in names:
+        if lower.startswith(name):
+            rest = text[len(name):]
+            stripped = rest.lstrip()
+            if stripped[:1] in (":", "-", "–", "—", "."):
+                return stripped[1:].strip()
+    return None
+
+
+def rule_disclaimer(line: FrontLine) -> bool:
+    rest = _prefixed(line.text, "disclaimer")
+    if rest:
+        line.kind, line.value = "disclaimer", rest
+        return True
+    return False
+
+
+def rule_licence(line: FrontLine) -> bool:
+    if rules.is_licence(line.text):
+        line.kind, line.value = "licence", line.text
+        return True
+    return False
+
+
+def rule_keywords(line: FrontLine) -> bool:
+    rest = _prefixed(line.text, "keywords", "key words", "keyword", "tags", "topics")
+    if rest:
+        separator = ";" if ";" in rest else ","
+        words = tuple(w.strip().rstrip(".") for w in rest.split(separator) if w.strip().rstrip("."))
+        line.kind, line.value = "keywords", words
+        return True
+    return False
+
+
+def rule_abstract(line: FrontLine) -> bool:
+    rest = _prefixed(line.text, "abstract", "summary")
+    if rest and rules.word_count(rest) > 8:
+        line.kind, line.value = "abstract", rest
+        return True
+    return False
+
+
+_REPORT = re.compile(
+    r"(?P<series>(?:[A-Z][\w.&]*\s){0,3})?(?:Report|Order Code|Document)\s+(?:No\.?\s*|Number\s*)?"
+    r"(?P<number>[A-Z]{0,3}\d{1,6}(?:[-/][\w]{1,8})?)\b"
+)
+_BARE_REPORT = re.compile(r"(?P<number>[A-Z]{1,3}\d{4,6})")
+
+
+def rule_report_number(line: FrontLine) -> bool:
+    text = line.text
+    if len(text) > 120:
+        return False
+    m = _REPORT.match(text) or _BARE_REPORT.fullmatch(text)
+    if not m:
+        return False
+    rest = text[m.end():].strip(" -–—|,;")
+    date = rules.date_line(rest) if rest else None
+    if rest and not date:
+        return False
+    series = (m.groupdict().get("series") or "").strip()
+    line.kind = "report"
+    line.value = (m.group("number"), f"{series} Report" if series else None, date)
+    return True
+
+
+_SERIES = re.compile(r"(?P<name>[A-Z][^:#]{1,60}?)\s*(?::|#|No\.|Number|Issue)\s*(?P<number>\d[\d/.\-]{0,15})")
+
+
+def rule_series(line: FrontLine) -> bool:
+    text = line.text
+    if len(text) > 90:
+        return False
+    m = _SERIES.fullmatch(text)
+    if not m or rules.word_count(m.group("name")) > 6:
+        return False
+    line.kind, line.value = "series", (m.group("name").strip(), m.group("number"))
+    return True
+
+
+def rule_date(line: FrontLine) -> bool:
+    iso = rules.date_line(line.text)
+    if iso:
+        line.kind, line.value = "date", iso
+        return True
+    return False
+
+
+def rule_email(line: FrontLine) -> bool:
+    text = line.text.strip()
+    lower = text.lower()
+    for prefix in ("email:", "e-mail:", "email", "e-mail"):
+        if lower.startswith(prefix):
+            text = text[len(prefix):].strip(" :")
+            break
+    if " " not in text and re.fullmatch(r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,5}", text):
+        line.kind, line.value = "email", text
+        return True
+    return False
+
+
+def rule_byline(line: FrontLine) -> bool:
+    text = line.text.strip()
+    if len(text) > 200 or not text.lower().startswith("by ") and not text.lower().startswith("authors:") and not text.lower().startswith("author:"):
+        return False
+    rest = text.split(None, 1)[1] if text.lower().startswith("by ") else text.split(":", 1)[1]
+    people = rules.split_people(rest)
+    if people and all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
+        line.kind, line.value = "authors", people
+        return True
+    return False
+
+
+def rule_honorific_author(line: FrontLine) -> bool:
+    text = line.text.strip()
+    if len(text) > 120:
+        return False
+    honorific, rest = rules.split_honorific(text)
+    if honorific is None:
+        return False
+    people = rules.split_people(text)
+    if all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
+        line.kind, line.value = "authors", people
+        return True
+    return False
+
+
+def rule_role(line: FrontLine) -> bool:
+    """'Research Associate, Centre for X': a role with an organisation, or a role alone."""
+    found = rules.role_and_affiliations(line.text)
+    if found and found[0]:
+        line.kind, line.value = "role", found
+        return True
+    return False
+
+
+def rule_publisher(line: FrontLine) -> bool:
+    if rules.looks_like_org(line.text) and len(line.text) < 120:
+        line.kind, line.value = "publisher", rules.title_case_org(line.text.strip())
+        return True
+    return False
+
+
+def rule_place(line: FrontLine) -> bool:
+    if rules.is_place(line.text):
+        line.kind, line.value = "place", line.text.strip().rstrip(".")
+        return True
+    return False
+
+
+#: Rules for a title-block line, tried in order; the first that recognises it wins.
+FRONT_RULES = (
+    rule_disclaimer, rule_licence, rule_keywords, rule_abstract, rule_report_number,
+    rule_date, rule_series, rule_email, rule_byline, rule_honorific_author, rule_role,
+    rule_publisher, rule_place,
+)
+
+
+def _numbered_heading(text: str) -> tuple[tuple, str] | None:
+    m = _NUMBERED.match(text)
+    if not m or len(text) > rules.SHORT_LINE:
+        return None
+    rest = m.group("rest")
+    if not _heading_words_ok(rest, allow_question=True):
+        return None
+    number = m.group("num")
+    if number[:1].isdigit():
+        depth = number.rstrip(".").count(".") + 1
+        if depth == 1 and not number.endswith(".") and (
+            not rest[:1].isupper() or rules.find_date(text) or int(number) > 20
+        ):
+            return None  # '23 January 2026' is a date, '2 Introduction' a heading
+        return ("decimal", depth), text
+    if number[0] in "IVXLC" and len(number) > 1 or number[0] in "IVX" and not _single_letters_look_alpha:
+        return ("roman", 1), text
+    return ("alpha", 1), text
+
+
+_single_letters_look_alpha = False
+_NUMBERED = re.compile(
+    r"(?P<num>(?:\d{1,2}\.){1,4}(?:\d{1,2})?|\d{1,2}(?=\s)|[IVXLC]{1,6}\.|[A-H]\.)\s+(?P<rest>\S.*)"
+)
+
+
+def _heading_words_ok(text: str, allow_question: bool = False) -> bool:
+    stripped = text.strip()
+    if not stripped or len(stripped) > 160 or rules.word_count(stripped) > 20:
+        return False
+    last = stripped[-1]
+    if last in ".,;" or (last == "?" and not allow_question) and rules.word_count(stripped) > 14:
+        return False
+    if last == ":" and not allow_question:
+        return False
+    first = stripped.lstrip("\"'“‘(")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def _title_case_ratio(text: str) -> float:
+    words = [w for w in re.findall(r"[^\W\d_][\w'’\-]*", text)]
+    significant = [w for w in words if w.lower() not in rules.SMALL_WORDS]
+    if not significant:
+        return 0.0
+    return sum(w[0].isupper() for w in significant) / len(significant)
+
+
+def heading_style(chunk: Chunk, next_chunk: Chunk | None) -> tuple | None:
+    """The heading family ('decimal', depth), ('caps',), ('title',)... of ``chunk``, if any."""
+    if len(chunk.lines) > 2 or len(chunk.text) > rules.SHORT_LINE:
+        return None
+    text = chunk.text
+    if len(chunk.lines) == 2 and rules.word_count(chunk.lines[0]) < 3:
+        return None
+    numbered = _numbered_heading(text)
+    if numbered:
+        return numbered[0]
+    if next_chunk is None or rules.is_notes_heading(text):
+        return None
+    if not _heading_words_ok(text, allow_question=True) or _starts_list_item(chunk.lines[0]):
+        return None
+    if text.endswith(":") or text.endswith("?") and rules.word_count(text) > 14:
+        return None
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return ("caps", 1)
+    if _title_case_ratio(text) >= 0.7 and rules.word_count(text) <= 16:
+        return ("title", 1)
+    if len(chunk.lines) == 1 and rules.word_count(text) <= 8 and not text.endswith("?"):
+        return ("title", 1)
+    return None
+
+
+def read_front(chunks: list[Chunk]) -> tuple[Front, int]:
+    """The metadata of the title block and the index of the first body chunk."""
+    lines: list[FrontLine] = []
+    end = 0
+    limit = min(len(chunks), FRONT_LIMIT)
+    while end < limit:
+        chunk = chunks[end]
+        next_chunk = chunks[end + 1] if end + 1 < len(chunks) else None
+        if _body_starts(chunk, next_chunk, lines, chunks[end - 1] if end else None):
+            break
+        start = len(lines)
+        for raw in chunk.lines:
+            line = FrontLine(raw.strip(), end)
+            for rule in FRONT_RULES:
+                if rule(line):
+                    break
+            lines.append(line)
+        _extend_multiline(lines[start:])
+        end += 1
+    if end == limit and limit < len(chunks):
+        # no body start found in the first chunks: treat all but the first chunk as body
+        lines = [ln for ln in lines if ln.chunk == 0]
+        end = 1 if chunks else 0
+    if not any(ln.kind == "" for ln in lines) and not any(ln.kind in ("authors", "date", "series", "report", "publisher") for ln in lines):
+        return Front(), 0
+    return assemble_front(lines), end
+
+
+def _extend_multiline(lines: list[FrontLine]) -> None:
+    """A disclaimer, licence or abstract wraps: its following unclaimed lines belong to it."""
+    owner = None
+    for line in lines:
+        if line.kind in ("disclaimer", "licence", "abstract"):
+            owner = line
+        elif owner is not None and line.kind in ("", "role", "publisher", "place"):
+            owner.value = f"{owner.value} {line.text}"
+            line.kind = "merged"
+        else:
+            owner = None
+
+
+def _body_starts(chunk: Chunk, next_chunk: Chunk | None, seen: list[FrontLine], previous: Chunk | None) -> bool:
+    text = chunk.text
+    first_line = FrontLine(chunk.first, -1)
+    if any(rule(first_line) for rule in FRONT_RULES[:-3]):
+        return False  # a line a title-block rule recognises (date, series, author...)
+    if rules.is_notes_heading(text) or _starts_list_item(chunk.first):
+        return True
+    if _numbered_heading(text) and len(chunk.lines) <= 2:
+        return True
+    if text.lower().rstrip(":") in GENERIC_SECTIONS:
+        return True
+    if _is_prose(text) and not (len(chunk.lines) <= 2 and rules.role_and_affiliations(text)):
+        return True
+    if len(chunk.lines) == 1 and next_chunk is not None and _is_prose(next_chunk.text):
+        title_found = any(ln.kind == "" for ln in seen)
+        after_author = previous is not None and any(
+            ln.kind == "authors" or rules.looks_like_name(ln.text) for ln in seen if ln.text == previous.lines[-1].strip()
+        )
+        if title_found and not after_author and not rules.role_and_affiliations(text):
+            return True
+    return False
+
+
+def _is_prose(text: str) -> bool:
+    words = rules.word_count(text)
+    return words >= 40 or (words >= 12 and rules.ends_sentence(text) and text[:1].isupper())
+
+
+def assemble_front(lines: list[FrontLine]) -> Front:
+    front = Front()
+    for line in lines:
+        if line.kind == "series" and front.series is None:
+            front.series = line.value  # type: ignore[assignment]
+        elif line.kind == "publisher" and front.publisher is None:
+            front.publisher = str(line.value)
+    echoes = [s.lower() for s in ((front.series or (None, None))[0], front.publisher) if s]
+    last_author_chunk = None
+    title_chunk = None
+    for index, line in enumerate(lines):
+        kind, value = line.kind, line.value
+        if kind == "" and any(line.text.lower() in e for e in echoes) and front.title is None:
+            continue  # 'In Focus' above 'CAPSS In Focus: 03/2026': part of the masthead
+        if kind == "" or (kind == "publisher" and front.title is None and line.text != (front.publisher or "").upper() and line.text.lower() not in echoes):
+            if front.title is None:
+                front.title, title_chunk = line.text, line.chunk
+                continue
+            if line.chunk == title_chunk and not front.authors and not rules.looks_like_name(line.text):
+                if front.subtitle is None and (line.text[:1].islower() or front.title.endswith((":", "-", "–"))):
+                    front.title = f"{front.title} {line.text}"
+                elif front.subtitle is None and not front.title.endswith(" of") and not front.title[-1:].isalpha():
+                    front.subtitle = line.text
+                else:
+                    front.title = f"{front.title} {line.text}"
+                continue
+            if rules.looks_like_name(line.text) or rules.looks_like_name(rules.split_honorific(line.text)[1]):
+                kind, value = "authors", [line.text]
+            elif front.authors and last_author_chunk is not None and line.chunk - last_author_chunk <= 1:
+                found = rules.role_and_affiliations(line.text)
+                if found:
+                    kind, value = "role", found
+                else:
+                    kind, value = "role", (line.text, ())
+            elif front.subtitle is None and not front.authors and title_chunk is not None and line.chunk == title_chunk + 1:
+                front.subtitle = line.text
+                continue
+            else:
+                front.extra.setdefault("front-matter", "")
+                front.extra["front-matter"] = (front.extra["front-matter"] + "\n" + line.text).strip()
+                continue
+        if kind == "authors":
+            for person in value:  # type: ignore[union-attr]
+                front.authors.append(_author(person))
+            last_author_chunk = line.chunk
+        elif kind == "role":
+            role, affiliations = value  # type: ignore[misc]
+            if front.authors and last_author_chunk is not None and line.chunk - last_author_chunk <= 1:
+                author = front.authors[-1]
+                if role and not author.get("role"):
+                    author["role"] = role
+                author["affiliations"] = tuple(author.get("affiliations", ())) + tuple(affiliations)
+                last_author_chunk = line.chunk
+            elif affiliations and front.publisher is None:
+                front.publisher = affiliations[0]
+        elif kind == "email" and front.authors:
+            front.authors[-1]["email"] = value
+        elif kind == "date" and front.date is None:
+            front.date = str(value)
+        elif kind == "report":
+            number, series, date = value  # type: ignore[misc]
+            front.identifiers.setdefault("report-number", number)
+            if series and front.series is None:
+                front.series = (series, number)
+            if date and front.date is None:
+                front.date = date
+        elif kind == "place" and front.place is None:
+            front.place = str(value)
+        elif kind == "disclaimer":
+            front.disclaimer = str(value)
+        elif kind == "licence":
+            front.licence = _licence(str(value))
+        elif kind == "keywords":
+            front.keywords = value  # type: ignore[assignment]
+        elif kind == "abstract":
+            front.abstract = str(value)
+    _prefer_printed_spelling(front)
+    return front
+
+
+def _author(text: str) -> dict:
+    parsed = rules.parse_name(text)
+    return {"name": parsed.name, "given": parsed.given, "family": parsed.family, "honorific": parsed.honorific}
+
+
+def _licence(text: str) -> ir.Licence:
+    return ir.Licence(text=text.strip(), url=rules.licence_url(text))
+
+
+def _prefer_printed_spelling(front: Front) -> None:
+    """A publisher printed in capitals takes the spelling of a matching affiliation."""
+    if not front.publisher:
+        return
+    for author in front.authors:
+        for affiliation in author.get("affiliations", ()):
+            if affiliation.lower() == front.publisher.lower():
+                front.publisher = affiliation
+                return
+
+
+# ================================================= stage 6: body, notes, back
+
+
+BACK_HEADINGS = (
+    "acknowledgments", "acknowledgements", "acknowledgment", "acknowledgement",
+    "about the author", "about the authors", "author biography", "author biographies",
+    "about the authors and contributors",
+)
+
+
+@dataclass
+class Regions:
+    body: list[Chunk] = field(default_factory=list)
+    back: list[Chunk] = field(default_factory=list)
+    notes: list[RawNote] = field(default_factory=list)
+    disclaimer: str | None = None
+    licence: str | None = None
+
+
+def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
+    regions = Regions()
+    target = regions.body
+    i = 0
+    while i < len(chunks):
+        chunk = chunks[i]
+        first = chunk.first
+        lowered = first.lower().rstrip(":. ")
+        if rules.is_notes_heading(first):
+            notes, after = _notes_section(chunks, i)
+            if notes:
+                regions.notes.extend(notes)
+                target = regions.back
+                i = after
+                continue
+        if lowered in BACK_HEADINGS and len(chunk.lines) == 1:
+            target = regions.back
+        elif _prefixed(first, *BACK_HEADINGS):
+            rest = _prefixed(first, *BACK_HEADINGS) or ""
+            heading = first[: len(first) - len(first.lstrip())] + first.split(":", 1)[0].split("—", 1)[0].strip()
+            regions.back.append(Chunk([heading]))
+            regions.back.append(Chunk([rest, *chunk.lines[1:]]))
+            target = regions.back
+            i += 1
+            continue
+        if lowered == "disclaimer" and len(chunk.lines) == 1:
+            j = i + 1
+            texts = []
+            while j < len(chunks) and (not texts or not heading_style(chunks[j], chunks[j + 1] if j + 1 < len(chunks) else None)):
+                if rules.is_notes_heading(chunks[j].first) or chunks[j].first.lower().rstrip(":") in BACK_HEADINGS:
+                    break
+                texts.append(joiner.join(chunks[j].lines))
+                j += 1
+            if texts:
+                regions.disclaimer = "\n\n".join(texts)
+                i = j
+                continue
+        if _prefixed(first, "disclaimer"):
+            regions.disclaimer = joiner.join([_prefixed(first, "disclaimer") or "", *chunk.lines[1:]])
+            i += 1
+            continue
+        if rules.is_licence(first) and target is regions.back or _is_licence_chunk(chunk):
+            regions.licence = joiner.join(chunk.lines)
+            i += 1
+            continue
+        target.append(chunk)
+        i += 1
+    return regions
+
+
+def _is_licence_chunk(chunk: Chunk) -> bool:
+    text = chunk.text.lower()
+    return len(text) < 600 and ("licensed under" in text or "licenced under" in text) and "creative commons" in text
+
+
+def _notes_section(chunks: list[Chunk], heading_index: int) -> tuple[list[RawNote], int]:
+    """The entries after a notes heading, and the index of the first chunk after them."""
+    heading = chunks[heading_index]
+    lines_after_heading = heading.lines[1:]
+    notes: list[RawNote] = []
+    expected: int | None = None
+    entry_indent = 0
+    if lines_after_heading:
+        notes = _read_entries(lines_after_heading, None)
+        if not notes:
+            return [], heading_index
+        expected = notes[-1].number + 1
+    i = heading_index + 1
+    while i < len(chunks):
+        chunk = chunks[i]
+        entry = rules.note_entry(chunk.lines[0])
+        if entry and (expected is None or entry[0] >= expected) and (expected is not None or entry[0] <= 3):
+            if expected is not None and entry[0] != expected:
+                warn(f"notes jump from {expected - 1} to {entry[0]}")
+            entry_indent = entry[2]
+            found = _read_entries(chunk.lines, entry[0])
+            notes.extend(found)
+            expected = notes[-1].number + 1
+        elif notes and _indent(chunk.lines[0]) > entry_indent + 1:
+            notes[-1].paragraphs.append([line.strip() for line in chunk.lines])
+        else:
+            break
+        i += 1
+    return notes, i
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+# ================================================= stage 7: blocks from chunks
+
+_ORDERED_ITEM = re.compile(r"\s*(?P<n>\d{1,3}|[a-z])(?P<p>[.)])\s+(?=\S)|\s*\((?P<pn>\d{1,3}|[a-z])\)\s+(?=\S)")
+
+
+def _bullet(line: str) -> int | None:
+    """Index where the item text starts when ``line`` starts with a bullet."""
+    stripped = line.lstrip()
+    if len(stripped) >= 3 and stripped[0] in rules.BULLETS and stripped[1] == " " and stripped[2] != " ":
+        if stripped[0] in "-*–—>" and stripped[:3] in ("- -", "* *"):
+            return None
+        return len(line) - len(stripped) + 2
+    return None
+
+
+def _ordered(line: str) -> tuple[int, int] | None:
+    m = _ORDERED_ITEM.match(line)
+    if not m:
+        return None
+    label = m.group("n") or m.group("pn")
+    number = int(label) if label.isdigit() else ord(label) - ord("a") + 1
+    return number, m.end()
+
+
+def _starts_list_item(line: str) -> bool:
+    return _bullet(line) is not None
+
+
+@dataclass
+class RawList:
+    ordered: bool
+    start: int
+    items: list[list] = field(default_factory=list)  # each: [lines, nested RawList | None]
+
+
+@dataclass
+class RawBlock:
+    kind: str  # 'heading', 'para', 'list'
+    text: str = ""
+    style: tuple = ()
+    broken: bool = False
+    raw_list: RawList | None = None
+
+
+def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
+    blocks: list[RawBlock] = []
+    for index, chunk in enumerate(chunks):
+        next_chunk = chunks[index + 1] if index + 1 < len(chunks) else None
+        previous = blocks[-1] if blocks else None
+        continues = (
+            previous is not None and previous.kind == "para"
+            and not rules.ends_sentence(previous.text)
+            and (chunk.first[:1].islower() or chunk.broken and not previous.text.endswith(":"))
+        )
+        if continues:
+            # a paragraph broken by a page or column break: join it back
+            previous.text = joiner.join([previous.text, *chunk.lines])
+            continue
+        style = heading_style(chunk, next_chunk)
+        if style and not _list_lines(chunk.lines):
+            blocks.append(RawBlock("heading", joiner.join(chunk.lines), style))
+            continue
+        for part in _split_chunk(chunk.lines):
+            if isinstance(part, RawList):
+                if previous_list := (blocks[-1].raw_list if blocks and blocks[-1].kind == "list" else None):
+                    if _continues_list(previous_list, part):
+                        previous_list.items.extend(part.items)
+                        continue
+                blocks.append(RawBlock("list", raw_list=part))
+            else:
+                blocks.append(RawBlock("para", joiner.join(part), broken=chunk.broken))
+    return blocks
+
+
+def _continues_list(previous: RawList, new: RawList) -> bool:
+    if previous.ordered != new.ordered:
+        return False
+    return not new.ordered or new.start == previous.start + len(previous.items)
+
+
+def _list_lines(lines: list[str]) -> bool:
+    if _bullet(lines[0]) is not None:
+        return True
+    ordered = _ordered(lines[0])
+    return ordered is not None and len(lines) > 1 and any(_ordered(l) for l in lines[1:])
+
+
+def _split_chunk(lines: list[str]) -> list:
+    """A chunk's paragraphs (lists of lines) and lists, in order.
+
+    A paragraph ends where an indented line follows a finished sentence (a first-line
+    indent, as in pdftotext output); a list starts at a bullet, or at '1.' followed by
+    '2.' on a later line of the same chunk.
+    """
+    parts: list = []
+    current: list[str] = []
+    base_indent = min(_indent(line) for line in lines)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _bullet(line) is not None or _ordered_run(lines, i):
+            if current:
+                parts.append(current)
+                current = []
+            raw_list, i = _read_list(lines, i)
+            parts.append(raw_list)
+            continue
+        if current and _indent(line) > base_indent + 1 and rules.ends_sentence(current[-1]) and len(lines) > 2:
+            parts.append(current)
+            current = []
+        current.append(line)
+        i += 1
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _ordered_run(lines: list[str], i: int) -> bool:
+    """'1.' here and '2.' on a following line (or a lone item whose text is a full sentence)."""
+    first = _ordered(lines[i])
+    if first is None:
+        return False
+    for line in lines[i + 1:]:
+        nxt = _ordered(line)
+        if nxt is not None:
+            return nxt[0] == first[0] + 1
+    return len(lines) == 1 and first[0] == 1 and False
+
+
+def _read_list(lines: list[str], i: int) -> tuple[RawList, int]:
+    first_bullet = _bullet(lines[i])
+    ordered = first_bullet is None
+    base = _indent(lines[i])
+    start = _ordered(lines[i])[0] if ordered else 1  # type: ignore[index]
+    raw = RawList(ordered, start)
+    expected = start
+    while i < len(lines):
+        line = lines[i]
+        marker = _ordered(line) if ordered else _bullet(line)
+        indent = _indent(line)
+        nested_marker = _bullet(line) is not None or _ordered(line) is not None
+        if ordered and marker is not None and marker[0] != expected and indent <= base:  # type: ignore[index]
+            marker = None
+        if marker is not None and indent <= base + 1:
+            text = line[marker[1]:] if ordered else line[marker:]  # type: ignore[index]
+            raw.items.append([[text.strip()], None])
+            expected += 1
+        elif nested_marker and indent > base + 1 and raw.items:
+            nested, i = _read_list(lines, i)
+            raw.items[-1][1] = nested
+            continue
+        elif raw.items:
+            if raw.items[-1][1] is not None:
+                raw.items[-1][1].items[-1][0].append(line.strip())
+            else:
+                raw.items[-1][0].append(line.strip())
+        else:
+            break
+        i += 1
+    return raw, i
+
+
+def assign_levels(blocks: list[RawBlock]) -> dict[tuple, int]:
+    """Heading levels from the order in which each heading family first appears."""
+    families: list[str] = []
+    for block in blocks:
+        if block.kind == "heading" and block.style[0] not in families:
+            families.append(block.style[0])
+    if "caps" in families and "title" in families:
+        families.remove("caps")
+        families.insert(families.index("title"), "caps")
+    levels: dict[tuple, int] = {}
+    base = 1
+    for family in families:
+        depths = sorted({b.style[1] for b in blocks if b.kind == "heading" and b.style[0] == family})
+        for depth in depths:
+            levels[(family, depth)] = base + depth - 1
+        base += max(depths)
+    return levels
+
+
+# ====================================================== stage 8: inlines, notes
+
+
+class InlineBuilder:
+    """Turns text into inlines; adjacent Text nodes are merged as they are added."""
+
+    def __init__(self) -> None:
+        self.items: list[ir.Inline] = []
+
+    def text(self, value: str) -> None:
+        if not value:
+            return
+        if self.items and isinstance(self.items[-1], ir.Text):
+            self.items[-1] = ir.Text(self.items[-1].text + value)
+        else:
+            self.items.append(ir.Text(value))
+
+    def node(self, value: ir.Inline) -> None:
+        self.items.append(value)
+
+    def result(self) -> tuple[ir.Inline, ...]:
+        return tuple(self.items)
+
+
+class MarkerResolver:
+    """Decides which candidate note markers in running text are note references.
+
+    Strong markers (superscripts, '[1]', '^1') are references whenever the note
+    exists.  Weak ones ('(1)', digits glued to a word) only when they are the next
+    note in sequence: anything else keeps its text, with a warning when it could have
+    been a marker.
+    """
+
+    def __init__(self, numbers: set[int]) -> None:
+        self.numbers = numbers
+        self.expected = min(numbers) if numbers else 1
+        self.referenced: list[int] = []
+        self.doubtful: list[str] = []
+
+    def resolve(self, text: str, marker: rules.MarkerMatch, paren_numbers: set[int]) -> bool:
+        number = marker.number
+        if number not in self.numbers:
+            if marker.strong and self.numbers:
+                self.doubtful.append(text[marker.start:marker.end])
+            return False
+        if not marker.strong:
+            if number != self.expected:
+                if number > self.expected and marker.style == "glued":
+                    self.doubtful.append(text[max(0, marker.start - 6):marker.end])
+                return False
+            spaced = marker.start > 0 and text[marker.start - 1] == " "
+            if marker.style == "paren" and spaced and (number + 1 in paren_numbers or number - 1 in paren_numbers):
+                self.doubtful.append(text[marker.start:marker.end])
+                return False  # '(1) … (2) …': an enumeration, not notes
+        self.referenced.append(number)
+        self.expected = max(self.expected, number + 1)
+        return True
+
+
+def body_inlines(text: str, resolver: MarkerResolver | None) -> tuple[ir.Inline, ...]:
+    spans: list[tuple[int, int, object]] = []
+    urls = rules.find_urls(text)
+    for start, end, url in urls:
+        spans.append((start, end, ("link", url, text[start:end])))
+    taken = _Spans(spans)
+    for start, end, inner in rules.find_emphasis(text):
+        if taken.free(start, end):
+            spans.append((start, end, ("emph", inner)))
+            taken.add(start, end)
+    if resolver is not None:
+        markers = rules.inline_markers(text)
+        parens = {m.number for m in markers if m.style == "paren" and m.start > 0 and text[m.start - 1] == " "}
+        for marker in markers:
+            if taken.free(marker.start, marker.end) and resolver.resolve(text, marker, parens):
+                spans.append((marker.start, marker.end, ("ref", marker.number)))
+    return _assemble(text, spans, resolver)
+
+
+class _Spans:
+    """Occupied character ranges, so links, emphasis and markers never overlap."""
+
+    def __init__(self, spans: list) -> None:
+        self.ranges = sorted((s, e) for s, e, _ in spans)
+
+    def free(self, start: int, end: int) -> bool:
+        import bisect
+
+        i = bisect.bisect_right(self.ranges, (start, float("inf")))
+        if i and self.ranges[i - 1][1] > start:
+            return False
+        return not (i < len(self.ranges) and self.ranges[i][0] < end)
+
+    def add(self, start: int, end: int) -> None:
+        import bisect
+
+        bisect.insort(self.ranges, (start, end))
+
+
+def _assemble(text: str, spans: list, resolver: MarkerResolver | None, note_number: int = 0) -> tuple[ir.Inline, ...]:
+    out = InlineBuilder()
+    position = 0
+    for start, end, what in sorted(spans, key=lambda s: s[0]):
+        if start < position:
+            continue
+        out.text(text[position:start])
+        kind = what[0]  # type: ignore[index]
+        if kind == "link":
+            _, url, shown = what  # type: ignore[misc]
+            visible = shown[1:-1] if shown.startswith("<") else shown
+            out.node(ir.Link(url, (ir.Text(visible),)))
+        elif kind == "emph":
+            inner = what[1]  # type: ignore[index]
+            children = note_inlines(inner, note_number) if note_number else body_inlines(inner, resolver)
+            out.node(ir.Emphasis(children))
+        elif kind == "ref":
+            out.node(ir.NoteRef(f"fn{what[1]}"))  # type: ignore[index]
+        elif kind == "xref":
+            out.node(ir.NoteCrossRef(f"fn{what[1]}", (ir.Text(text[start:end]),)))  # type: ignore[index]
+        position = end
+    out.text(text[position:])
+    return out.result()
+
+
+def note_inlines(text: str, number: int) -> tuple[ir.Inline, ...]:
+    spans: list[tuple[int, int, object]] = []
+    for start, end, url in rules.find_urls(text):
+        spans.append((start, end, ("link", url, text[start:end])))
+    taken = _Spans(spans)
+    for start, end, inner in rules.find_emphasis(text):
+        if taken.free(start, end):
+            spans.append((start, end, ("emph", inner)))
+            taken.add(start, end)
+    for start, end, target in rules.cross_references(text, number):
+        if taken.free(start, end):
+            spans.append((start, end, ("xref", target)))
+            taken.add(start, end)
+    return _assemble(text, spans, None, note_number=number)
+
+
+def build_notes(raw_notes: list[RawNote], joiner: Joiner) -> tuple[ir.Note, ...]:
+    notes = []
+    seen: set[int] = set()
+    for raw in raw_notes:
+        if raw.number in seen:
+            warn(f"note {raw.number} appears twice; the second is kept as a separate note 'fn{raw.number}-2'")
+            note_id = f"fn{raw.number}-2"
+        else:
+            note_id = f"fn{raw.number}"
+        seen.add(raw.number)
+        blocks = tuple(
+            ir.Paragraph(note_inlines(joiner.join(paragraph), raw.number))
+            for paragraph in raw.paragraphs
+            if any(line.strip() for line in paragraph)
+        )
+        notes.append(ir.Note(note_id, str(raw.number), blocks or (ir.Paragraph(()),), raw.kind))  # type: ignore[arg-type]
+    return tuple(notes)
+
+
+def to_ir_blocks(raw_blocks: list[RawBlock], resolver: MarkerResolver | None) -> tuple[ir.Block, ...]:
+    levels = assign_levels(raw_blocks)
+    out: list[ir.Block] = []
+    for block in raw_blocks:
+        if block.kind == "heading":
+            out.append(ir.Heading(levels.get(block.style, 1), body_inlines(block.text, resolver)))
+        elif block.kind == "para":
+            out.append(ir.Paragraph(body_inlines(block.text, resolver)))
+        elif block.raw_list is not None:
+            out.append(_list_block(block.raw_list, resolver))
+    return tuple(out)
+
+
+def _list_block(raw: RawList, resolver: MarkerResolver | None) -> ir.ListBlock:
+    items = []
+    for lines, nested in raw.items:
+        item: list[ir.Block] = [ir.Paragraph(body_inlines(" ".join(lines), resolver))]
+        if nested is not None:
+            item.append(_list_block(nested, resolver))
+        items.append(tuple(item))
+    return ir.ListBlock(raw.ordered, tuple(items), raw.start)
+
+
+# ====================================================================== reader
+
+
+def read_txt(data: bytes, options: Mapping[str, str]) -> ir.Document:
+    """Read a plain-text brief (see the module docstring for the stages)."""
+    text = decode(data)
+    pages = split_pages(text)
+    remove_furniture(pages)
+    page_notes = gather_page_footnotes(pages)
+    chunks = make_chunks(pages)
+    joiner = Joiner(text)
+    front, body_start = read_front(chunks)
+    regions = split_regions(chunks[body_start:], joiner)
+    raw_notes = _merge_notes(page_notes, regions.notes)
+    notes = build_notes(raw_notes, joiner)
+    resolver = MarkerResolver({n.number for n in raw_notes}) if raw_notes else None
+    blocks = to_ir_blocks(build_blocks(regions.body, joiner), resolver)
+    back = to_ir_blocks(build_blocks(regions.back, joiner), resolver)
+    _report_doubts(resolver, notes)
+    metadata = _metadata(front, regions)
+    return ir.Document(metadata=metadata, blocks=blocks, back=back, notes=notes)
+
+
+def _merge_notes(page_notes: list[RawNote], section_notes: list[RawNote]) -> list[RawNote]:
+    if not page_notes:
+        return section_notes
+    taken = {n.number for n in page_notes}
+    clashing = [n for n in section_notes if n.number in taken]
+    if clashing:
+        warn(f"a notes section repeats footnote numbers already used at page feet ({clashing[0].number}…); kept both")
+    return page_notes + section_notes
+
+
+def _report_doubts(resolver: MarkerResolver | None, notes: tuple[ir.Note, ...]) -> None:
+    if resolver is None:
+        return
+    if resolver.doubtful:
+        shown = ", ".join(repr(d) for d in resolver.doubtful[:3])
+        warn(f"kept {len(resolver.doubtful)} possible note marker(s) as text: {shown}")
+    unreferenced = [n.label for n in notes if int(n.label) not in set(resolver.referenced)] if all(n.label.isdigit() for n in notes) else []
+    if unreferenced and len(unreferenced) < len(notes):
+        warn(f"note(s) {', '.join(unreferenced[:5])} are never referenced in the text")
+    elif notes and not resolver.referenced:
+        warn("found a notes list but no note markers in the text")
+
+
+def _metadata(front: Front, regions: Regions) -> ir.Metadata:
+    licence = front.licence
+    if licence is None and regions.licence:
+        licence = _licence(regions.licence)
+    authors = tuple(
+        ir.Author(
+            name=a["name"], given=a.get("given"), family=a.get("family"), honorific=a.get("honorific"),
+            role=a.get("role"), affiliations=tuple(a.get("affiliations", ())), email=a.get("email"),
+        )
+        for a in front.authors
+    )
+    series = ir.Series(*front.series) if front.series else None
+    publisher = ir.Publisher(front.publisher, front.place) if front.publisher else None
+    return ir.Metadata(
+        title=front.title,
+        subtitle=front.subtitle,
+        authors=authors,
+        date=front.date,
+        publisher=publisher,
+        series=series,
+        keywords=front.keywords,
+        licence=licence,
+        disclaimer=front.disclaimer or regions.disclaimer,
+        abstract=front.abstract,
+        identifiers=dict(front.identifiers),
+        extra=dict(front.extra),
+    )
+
+
+@hookimpl
+def briefconv_register_formats(register) -> None:
+    register(Format(
+        name="txt",
+        aliases=("text", "plain"),
+        extensions=(".txt", ".text"),
+        reader=read_txt,
+        description="plain-text briefs (as typed, exported from a web page, or from pdftotext)",
+    ))

@@ -1,0 +1,525 @@
+"""The rules the plain-text reader applies, one small function per convention.
+
+Private to :mod:`briefconv.formats.txt`.  Each rule looks at one line (or one run of
+lines) and either recognises it, returning what it found, or returns ``None``.  A
+new convention is a new rule added to the right tuple, not a special case in the
+pipeline.  Every regular expression here is anchored or free of nested
+quantifiers, so each rule runs in time linear in the length of its line, and the
+rules that only make sense for short lines (titles, dates, names) refuse long ones
+before matching.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+# ------------------------------------------------------------------ characters
+
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPER_TO_ASCII = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
+
+#: Characters that end a sentence (or a quoted sentence).
+TERMINAL = ".!?…"
+CLOSING_QUOTES = "\"'”’»)]"
+
+BULLETS = "•◦▪▫●○■□‣⁃∙·-*–—➢➤►>"
+
+SHORT_LINE = 200  # longer lines are never titles, dates, names or headings
+
+
+def superscript_to_int(digits: str) -> int:
+    return int(digits.translate(_SUPER_TO_ASCII))
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends like a finished sentence ('done.', 'done."', 'done?)')."""
+    stripped = text.rstrip().rstrip(CLOSING_QUOTES + SUPERSCRIPT_DIGITS)
+    return bool(stripped) and stripped[-1] in TERMINAL
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+# ---------------------------------------------------------------- page furniture
+
+_PAGE_NUMBER = re.compile(
+    r"(?i)(?:page|p\.|pg\.?)?\s*[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?"
+)
+_ROMAN_PAGE = re.compile(r"(?i)[ivxlc]{1,6}")
+
+
+def is_page_number(line: str) -> bool:
+    """'12', '- 12 -', 'Page 3 of 5', 'p. 4', '3/10', '[7]' alone on a line."""
+    text = line.strip()
+    if not text or len(text) > 20:
+        return False
+    return bool(_PAGE_NUMBER.fullmatch(text)) and any(c.isdigit() for c in text)
+
+
+def is_contents_entry(line: str) -> bool:
+    """A contents line: text, a run of dot leaders, a page number ('Introduction ..... 3')."""
+    text = line.rstrip()
+    without_page = text.rstrip("0123456789ivxlcIVXLC")
+    if without_page == text or not without_page:
+        return False
+    before_leaders = without_page.rstrip(" .…·_\u00a0")
+    leaders = without_page[len(before_leaders):]
+    dots = leaders.count(".") + 3 * leaders.count("…") + leaders.count("·") + leaders.count("_")
+    return dots >= 3 and bool(before_leaders.strip())
+
+
+CONTENTS_HEADINGS = {"contents", "table of contents", "in this issue", "in this brief"}
+
+
+def normalise_furniture(line: str) -> str:
+    """A running header or footer with its page number blanked out, for comparing pages."""
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def is_separator(line: str) -> bool:
+    """A rule that pdftotext leaves above the footnotes: '________' or '--------'."""
+    text = line.strip()
+    return len(text) >= 5 and not text.strip("_-─—–=━")
+
+
+# ------------------------------------------------------------------ note markers
+
+
+@dataclass(frozen=True)
+class MarkerMatch:
+    start: int
+    end: int
+    number: int
+    style: str  # "super", "bracket", "caret", "paren", "glued"
+    strong: bool  # a strong style is a note marker whenever the note exists
+
+
+_INLINE_MARKER = re.compile(
+    r"(?P<super>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,4})"
+    r"|\[(?P<bracket>\d{1,4})\]"
+    r"|\^(?P<caret>\d{1,4})"
+    r"|\((?P<paren>\d{1,3})\)"
+    r"|(?<=[a-z.,;:!?\"”’)])(?P<glued>\d{1,3})(?![\w.,]\d|\d|[A-Za-z%])"
+)
+
+
+def inline_markers(text: str) -> list[MarkerMatch]:
+    """Every candidate note marker in ``text``, in order (strong and weak)."""
+    found = []
+    for m in _INLINE_MARKER.finditer(text):
+        style = m.lastgroup or ""
+        digits = m.group(style)
+        if style == "super":
+            number = superscript_to_int(digits)
+        else:
+            number = int(digits)
+        if number == 0:
+            continue
+        if style == "glued" and not _plausible_glued(text, m.start()):
+            continue
+        if style == "paren" and m.start() == 0:
+            continue
+        found.append(MarkerMatch(m.start(), m.end(), number, style, style in ("super", "bracket", "caret")))
+    return found
+
+
+def _plausible_glued(text: str, start: int) -> bool:
+    """'day.1' and 'treaty,12' yes; '1.5', 'p.4', 'U.S.2' and 'mp3' no."""
+    before = text[max(0, start - 4):start]
+    if len(before) >= 2 and before[-1] in ".," and before[-2].isdigit():
+        return False  # a decimal number
+    word = before.rstrip(".,;:!?\"”’)")
+    if before and before[-1].isalpha():
+        # digits glued to a word: only after a real (lower-case) word of 3+ letters
+        return len(before) >= 3 and before[-3:].isalpha() and before[-3:].islower()
+    if word and word[-1].isalpha() and word[-1].isupper() and len(word) >= 2 and word[-2] == ".":
+        return False  # 'U.S.2'
+    if len(word) >= 1 and len(word) <= 2 and (start - len(before)) <= 0:
+        return False
+    tail = text[max(0, start - 3):start]
+    if tail.endswith(("p.", "n.", "s.")) and (len(tail) < 3 or not tail[0].isalpha()):
+        return False  # 'p.4', 'n.4', 's.2': a page or note number, not a marker
+    return True
+
+
+# ---------------------------------------------------------------- note entries
+
+_ENTRY = re.compile(
+    r"[ \t]*(?:"
+    r"(?P<super>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,4})[ \t]*"
+    r"|\[(?P<bracket>\d{1,4})\][ \t]*"
+    r"|\((?P<paren>\d{1,4})\)[ \t]*"
+    r"|\^(?P<caret>\d{1,4})[ \t]*"
+    r"|(?P<num>\d{1,4})(?:[.):][ \t]+|[ \t]+)"
+    r")(?=\S)"
+)
+
+
+def note_entry(line: str) -> tuple[int, str, int] | None:
+    """(number, rest of the line, indent) when ``line`` opens a note: '¹ x', '1. x', '[1] x'."""
+    m = _ENTRY.match(line)
+    if not m:
+        return None
+    style = m.lastgroup or ""
+    digits = m.group(style)
+    number = superscript_to_int(digits) if style == "super" else int(digits)
+    indent = len(line) - len(line.lstrip())
+    return number, line[m.end():], indent
+
+
+_NOTES_HEADING = re.compile(
+    r"(?i)(?:end\s?notes|foot\s?notes|notes(?: and references)?|references(?: and notes)?|sources|notes and sources)\s*:?"
+)
+
+
+def is_notes_heading(text: str) -> bool:
+    """'Notes:', 'ENDNOTES', 'Footnotes', 'References' alone on a line."""
+    stripped = text.strip()
+    return len(stripped) < 40 and bool(_NOTES_HEADING.fullmatch(stripped))
+
+
+# ---------------------------------------------------------- cross-references
+
+_IBID = re.compile(r"(?i)\b(?:ibid|ibidem|id)\b\.?")
+_NOTE_NUMBER_REF = re.compile(r"(?i)\b(?:supra\s+)?(?:n\.|nn\.|note)\s?(\d{1,4})\b")
+
+
+def cross_references(text: str, own_number: int) -> list[tuple[int, int, int]]:
+    """(start, end, target) for 'Ibid.' (the previous note) and 'n. 4' / 'note 4' in a note."""
+    found = []
+    for m in _IBID.finditer(text):
+        if m.group(0).lower().startswith("id") and m.start() != 0:
+            continue  # 'Id.' counts only at the start of a note; 'id' elsewhere is a word
+        if m.group(0).lower() == "id" or (m.group(0).lower().startswith("id") and not m.group(0).endswith(".")):
+            continue
+        if own_number > 1:
+            found.append((m.start(), m.end(), own_number - 1))
+    for m in _NOTE_NUMBER_REF.finditer(text):
+        target = int(m.group(1))
+        if 0 < target < own_number:
+            found.append((m.start(), m.end(), target))
+    found.sort()
+    kept, last_end = [], -1
+    for start, end, target in found:
+        if start >= last_end:
+            kept.append((start, end, target))
+            last_end = end
+    return kept
+
+
+# ------------------------------------------------------------------- inlines
+
+_URL = re.compile(r"<(?P<angled>(?:https?|ftp)://[^\s<>]{1,2000})>|(?P<bare>(?:https?://|www\.)[^\s<>\"”]{1,2000})")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)(?P<a>[^*\n]{1,500}?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)(?P<b>[^_\n]{1,500}?)(?<=\S)_(?![\w_])")
+
+
+def find_urls(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, url) of '<https://…>' and bare 'https://…' (trailing punctuation left out)."""
+    found = []
+    for m in _URL.finditer(text):
+        if m.group("angled"):
+            found.append((m.start(), m.end(), m.group("angled")))
+            continue
+        url = m.group("bare")
+        trimmed = url.rstrip(".,;:!?)]}'’")
+        if trimmed.count("(") > trimmed.count(")") and url[len(trimmed):].startswith(")"):
+            trimmed += ")"
+        if len(trimmed) < 8:
+            continue
+        end = m.start() + len(trimmed)
+        target = trimmed if not trimmed.startswith("www.") else "https://" + trimmed
+        found.append((m.start(), end, target))
+    return found
+
+
+def find_emphasis(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, inner text) of '*emphasis*' and '_emphasis_'."""
+    return [(m.start(), m.end(), m.group("a") or m.group("b")) for m in _EMPHASIS.finditer(text)]
+
+
+# ------------------------------------------------------------------- dates
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
+_DATE_PATTERNS = (
+    re.compile(r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})"),
+    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"),
+    re.compile(r"(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})"),
+    re.compile(_MONTH + r",?\s+(?P<year>\d{4})"),
+)
+DATE_PREFIXES = (
+    "last updated on", "last updated", "updated on", "updated", "published on", "published",
+    "date of publication", "publication date", "date", "dated", "revised", "issued", "released",
+)
+
+
+def find_date(text: str) -> tuple[str, int, int] | None:
+    """The first date in ``text`` as ISO 8601, with where it was found."""
+    if len(text) > SHORT_LINE:
+        return None
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            iso = _iso(m)
+            if iso:
+                return iso, m.start(), m.end()
+    return None
+
+
+def _iso(m: re.Match) -> str | None:
+    groups = m.groupdict()
+    year = int(groups["year"])
+    if groups.get("mnum"):
+        month = int(groups["mnum"])
+    else:
+        month = MONTHS.get(groups["month"].lower(), 0)
+    if not month or not 1000 <= year <= 2999:
+        return None
+    if groups.get("day") is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return datetime.date(year, month, int(groups["day"])).isoformat()
+    except ValueError:
+        return None
+
+
+def date_line(text: str) -> str | None:
+    """The ISO date when the whole line is a date, maybe after 'Updated' or 'Date:'."""
+    stripped = text.strip()
+    lower = stripped.lower()
+    for prefix in DATE_PREFIXES:
+        if lower.startswith(prefix):
+            stripped = stripped[len(prefix):].lstrip(" :-–—")
+            break
+    found = find_date(stripped)
+    if not found:
+        return None
+    iso, start, end = found
+    rest = (stripped[:start] + stripped[end:]).strip(" ,.;:-–—()")
+    return iso if not rest else None
+
+
+# ---------------------------------------------------------------- names, roles
+
+HONORIFICS = (
+    "air chief marshal", "air vice marshal", "air marshal", "air commodore", "group captain",
+    "gp capt", "wing commander", "wg cdr", "squadron leader", "sqn ldr", "lieutenant general",
+    "lt gen", "major general", "maj gen", "brigadier general", "brigadier", "brig", "colonel",
+    "col", "lieutenant colonel", "lt col", "commander", "cdr", "captain", "capt", "major",
+    "maj", "general", "gen", "admiral", "vice admiral", "rear admiral", "commodore", "cmde",
+    "ambassador", "amb", "professor", "prof", "dr", "mr", "mrs", "ms", "miss", "mx", "sir",
+    "dame", "rev", "hon", "shri", "smt", "avm",
+)
+_HONORIFIC = re.compile(
+    r"(?i)(?P<h>" + "|".join(sorted((re.escape(h) for h in HONORIFICS), key=len, reverse=True))
+    + r")\.?(?:\s*\((?:retd|retired|r)\.?\))?\s+(?=[A-Z])"
+)
+_NAME_WORD = re.compile(r"(?:[A-Z][a-zA-Z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:van|von|de|der|den|da|di|du|le|la|bin|binti|al|el|ibn|dos|das|del)|(?:Jr|Sr|II|III|IV)\.?)")
+
+ORG_WORDS = {
+    "centre", "center", "institute", "institution", "service", "foundation", "council",
+    "university", "agency", "office", "ministry", "department", "commission", "forum",
+    "programme", "program", "association", "society", "academy", "trust", "observatory",
+    "network", "school", "college", "laboratory", "lab", "corporation", "council",
+    "bureau", "secretariat", "parliament", "congress", "library", "organisation",
+    "organization", "initiative", "studies", "research", "fund", "group", "tank",
+}
+ROLE_WORDS = {
+    "associate", "fellow", "director", "professor", "analyst", "specialist", "researcher",
+    "head", "chair", "chairman", "chairperson", "lecturer", "consultant", "adviser",
+    "advisor", "editor", "coordinator", "member", "scholar", "officer", "manager",
+    "president", "intern", "scientist", "economist", "attorney", "counsel", "lead",
+    "student", "candidate", "assistant", "deputy", "dean", "secretary", "founder",
+    "executive", "correspondent", "journalist", "writer", "author", "expert", "staff",
+}
+SMALL_WORDS = {
+    "a", "an", "the", "and", "or", "nor", "but", "for", "of", "on", "in", "at", "to", "by",
+    "with", "from", "as", "into", "over", "under", "vs", "vs.", "via", "per", "about",
+    "after", "before", "between", "than", "up", "off", "out", "its", "is", "are", "be",
+}
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    name: str
+    given: str | None
+    family: str | None
+    honorific: str | None
+
+
+def split_honorific(text: str) -> tuple[str | None, str]:
+    m = _HONORIFIC.match(text.strip())
+    if not m:
+        return None, text.strip()
+    honorific = text.strip()[: m.end()].strip()
+    return honorific.rstrip("."), text.strip()[m.end():].strip()
+
+
+def looks_like_name(text: str) -> bool:
+    """'Priyanka Yadav', 'Thomas P. Carr', 'Ludwig van Beethoven' (2 to 5 words, no org word)."""
+    words = text.split()
+    if not 2 <= len(words) <= 5 or len(text) > 60:
+        return False
+    if any(w.lower().strip(".,") in ORG_WORDS or w.lower() in SMALL_WORDS for w in words):
+        return False
+    if any(c.isdigit() for c in text) or ":" in text:
+        return False
+    if text.isupper() and len(text) > 3 and not all(len(w) <= 2 for w in words):
+        return False  # ALL CAPS lines are organisations or headings far more often
+    return all(_NAME_WORD.fullmatch(w.rstrip(",")) for w in words) and words[0][0].isupper()
+
+
+def parse_name(text: str) -> ParsedName:
+    honorific, rest = split_honorific(text)
+    rest = rest.strip().strip(",")
+    if "," in rest and rest.count(",") == 1 and not rest.rstrip(".").endswith(("Jr", "Sr", "II", "III")):
+        family, given = (p.strip() for p in rest.split(","))
+        if family and given:
+            return ParsedName(f"{given} {family}", given, family, honorific)
+    words = rest.split()
+    suffix = ""
+    if len(words) > 2 and words[-1].rstrip(".") in ("Jr", "Sr", "II", "III", "IV"):
+        suffix = " " + words.pop()
+    if len(words) < 2:
+        return ParsedName(rest, None, None, honorific)
+    split = len(words) - 1
+    while split > 1 and words[split - 1].lower() in ("van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "bin", "al", "ibn", "dos", "das", "del"):
+        split -= 1
+    return ParsedName(rest, " ".join(words[:split]), " ".join(words[split:]) + suffix, honorific)
+
+
+def split_people(text: str) -> list[str]:
+    """'A, B and C' / 'A & B' -> ['A', 'B', 'C']."""
+    text = re.sub(r"(?i)\s*(?:,\s*and\s+|\s+and\s+|\s*&\s*|;\s*)", ",", text)
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def looks_like_org(text: str) -> bool:
+    words = [w.lower().strip(".,()[]") for w in text.split()]
+    return 0 < len(words) <= 14 and any(w in ORG_WORDS for w in words) and not ends_sentence(text)
+
+
+def role_and_affiliations(text: str) -> tuple[str | None, tuple[str, ...]] | None:
+    """'Research Associate, Centre for X' -> ('Research Associate', ('Centre for X',))."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > SHORT_LINE or ends_sentence(stripped) and not stripped.endswith(("Inc.", "Ltd.")):
+        return None
+    for separator in (", ", " at ", " with ", " of the ", " in the "):
+        head, sep, tail = stripped.partition(separator)
+        if sep and _is_role(head) and looks_like_org(tail):
+            if separator == " of the ":
+                tail = "the " + tail if not tail.lower().startswith("the ") else tail
+            return head.strip(), tuple(a.strip() for a in tail.split(";") if a.strip())
+    if _is_role(stripped):
+        return stripped, ()
+    if looks_like_org(stripped):
+        return None, (stripped,)
+    return None
+
+
+def _is_role(text: str) -> bool:
+    words = [w.lower().strip(".,()") for w in text.split()]
+    return 0 < len(words) <= 10 and any(w in ROLE_WORDS for w in words)
+
+
+def title_case_org(text: str) -> str:
+    """'CENTRE FOR AEROSPACE POWER' -> 'Centre for Aerospace Power' (acronyms of 2-5 letters kept)."""
+    if not text.isupper():
+        return text
+    words = text.split()
+    out = []
+    for i, word in enumerate(words):
+        lower = word.lower()
+        if i and lower in SMALL_WORDS:
+            out.append(lower)
+        elif len(word) <= 5 and word.isalpha() and word not in {"POWER", "STUDY", "ASIAN", "WORLD"} and _looks_acronym(word):
+            out.append(word)
+        else:
+            out.append(word[:1] + word[1:].lower())
+    return " ".join(out)
+
+
+def _looks_acronym(word: str) -> bool:
+    vowels = sum(c in "AEIOU" for c in word)
+    return vowels == 0 or (len(word) <= 4 and vowels <= 1 and word not in {"FOR", "AND", "THE", "LAW", "WAR", "SEA", "AIR", "NEW", "EAST", "WEST", "GULF", "PEACE", "LAND", "ARMS"})
+
+
+# ------------------------------------------------------------------- places
+
+PLACES = {
+    "new delhi", "delhi", "mumbai", "bengaluru", "bangalore", "chennai", "kolkata", "hyderabad",
+    "pune", "washington", "washington, dc", "washington, d.c.", "washington dc", "new york",
+    "boston", "cambridge", "cambridge, ma", "santa monica", "london", "oxford", "paris",
+    "berlin", "brussels", "geneva", "the hague", "vienna", "rome", "madrid", "lisbon",
+    "amsterdam", "stockholm", "oslo", "copenhagen", "helsinki", "warsaw", "prague", "budapest",
+    "kyiv", "moscow", "ankara", "istanbul", "tel aviv", "jerusalem", "cairo", "doha", "dubai",
+    "abu dhabi", "riyadh", "tehran", "kabul", "islamabad", "dhaka", "colombo", "kathmandu",
+    "thimphu", "male", "beijing", "shanghai", "hong kong", "taipei", "tokyo", "seoul",
+    "singapore", "jakarta", "manila", "bangkok", "kuala lumpur", "hanoi", "canberra",
+    "sydney", "melbourne", "wellington", "ottawa", "toronto", "montreal", "mexico city",
+    "buenos aires", "brasília", "brasilia", "são paulo", "santiago", "lima", "bogotá",
+    "nairobi", "addis ababa", "pretoria", "johannesburg", "cape town", "lagos", "abuja", "accra",
+}
+
+
+def is_place(text: str) -> bool:
+    return text.strip().rstrip(".").lower() in PLACES
+
+
+# ----------------------------------------------------------------- licences
+
+_CC_PARTS = (
+    ("by", re.compile(r"(?i)\battribution\b|\bBY\b")),
+    ("nc", re.compile(r"(?i)non[\s\-–]*commercial|\bNC\b")),
+    ("nd", re.compile(r"(?i)no[\s\-–]*deriv|\bND\b")),
+    ("sa", re.compile(r"(?i)share[\s\-–]*alike|\bSA\b")),
+)
+_CC_VERSION = re.compile(r"\b([1-4]\.0|2\.5|2\.1)\b")
+_EXPLICIT_URL = re.compile(r"https?://[^\s<>\"”)]{1,300}")
+
+
+def licence_url(text: str) -> str | None:
+    """The URL of a Creative Commons licence described in words, or given outright."""
+    explicit = _EXPLICIT_URL.search(text)
+    if explicit:
+        return explicit.group(0).rstrip(".,;")
+    lower = text.lower()
+    if "creative commons" not in lower and not re.search(r"\bCC[\s\-]?(?:BY|0)\b", text):
+        return None
+    if re.search(r"(?i)\bCC\s?0\b|public domain dedication|\bzero\b", text):
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    version = _CC_VERSION.search(text)
+    parts = [code for code, pattern in _CC_PARTS if pattern.search(text)]
+    if not version or not parts or parts[0] != "by":
+        return None
+    return f"https://creativecommons.org/licenses/{'-'.join(parts)}/{version.group(1)}/"
+
+
+def is_licence(text: str) -> bool:
+    lower = text.lower()
+    return (
+        "licensed under" in lower or "licenced under" in lower or "creative commons" in lower
+        or lower.startswith(("licence:", "license:", "©", "copyright", "(c) "))
+        or bool(re.match(r"CC[\s\-]?BY\b", text.strip()))
+    )
+
+
+# -------------------------------------------------------------- hyphenation
+
+#: Prefixes that keep their hyphen in English ('self-defence', 'well-known'); others
+#: ('inter-' + 'national') were broken only to fit the line.
+HYPHEN_PREFIXES = {"self", "well", "ex", "all", "half", "quasi", "so", "non", "anti", "cross", "pan"}

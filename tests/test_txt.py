@@ -1,0 +1,240 @@
+"""The plain-text reader: the sample brief, the CRS briefs and the synthetic fixtures.
+
+Each test states what a reader of the brief would check: the title block, the
+outline of headings, the paragraphs, the notes and where they are referenced.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import briefconv
+from briefconv import ir
+from briefconv.formats.txt import read_txt
+
+from conftest import CRS_HEARINGS, CRS_SPEAKER, FIXTURES, SAMPLE
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def plain(inlines) -> str:
+    """The visible text of inlines (note references print nothing)."""
+    out = []
+    for node in inlines:
+        if isinstance(node, ir.Text):
+            out.append(node.text)
+        elif hasattr(node, "children"):
+            out.append(plain(node.children))
+    return "".join(out)
+
+
+def walk(inlines):
+    for node in inlines:
+        yield node
+        if hasattr(node, "children"):
+            yield from walk(node.children)
+
+
+def headings(doc: ir.Document) -> list[tuple[int, str]]:
+    return [(b.level, plain(b.children)) for b in doc.blocks if isinstance(b, ir.Heading)]
+
+
+def paragraphs(doc: ir.Document) -> list[str]:
+    return [plain(b.children) for b in doc.blocks if isinstance(b, ir.Paragraph)]
+
+
+def note_refs(blocks) -> list[str]:
+    """Note ids referenced in ``blocks`` (lists included), in reading order."""
+    found = []
+    for block in blocks:
+        if isinstance(block, ir.ListBlock):
+            for item in block.items:
+                found.extend(note_refs(item))
+        elif isinstance(block, ir.BlockQuote):
+            found.extend(note_refs(block.blocks))
+        else:
+            found.extend(n.note_id for n in walk(block.children) if isinstance(n, ir.NoteRef))
+    return found
+
+
+def note_text(doc: ir.Document, label: str) -> str:
+    note = next(n for n in doc.notes if n.label == label)
+    return " ".join(plain(b.children) for b in note.blocks)
+
+
+def read_quietly(source) -> ir.Document:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return briefconv.read(source, "txt")
+
+
+# ------------------------------------------------------- the sample brief
+
+
+@pytest.fixture(scope="module")
+def capss() -> ir.Document:
+    return read_quietly(SAMPLE)
+
+
+def test_sample_title_block(capss):
+    meta = capss.metadata
+    assert meta.title == (
+        "Practical Diplomacy in Practice: Assessing Lee Jae-Myung's Recent Visits to China and Japan"
+    )
+    assert meta.authors == (
+        ir.Author(
+            name="Priyanka Yadav", given="Priyanka", family="Yadav", honorific="Ms",
+            role="Research Associate",
+            affiliations=("Centre for Aerospace Power and Strategic Studies",),
+        ),
+    )
+    assert meta.publisher == ir.Publisher(
+        name="Centre for Aerospace Power and Strategic Studies", place="New Delhi"
+    )
+    assert meta.series == ir.Series(name="CAPSS In Focus", number="03/2026")
+    assert meta.date == "2026-01-23"
+    assert meta.keywords == ("South Korea", "China-South Korea Relations", "US-South Korea alliance", "THAAD")
+    assert meta.disclaimer.startswith("The views and opinions expressed in this article")
+    assert meta.disclaimer.endswith("Centre for Aerospace Power and Strategic Studies [CAPSS]")
+
+
+def test_sample_licence_url_inferred_from_its_wording(capss):
+    licence = capss.metadata.licence
+    assert licence.text == (
+        "This work is licensed under Creative Commons Attribution – Non-Commercial – "
+        "No Derivatives 4.0 International License."
+    )
+    assert licence.url == "https://creativecommons.org/licenses/by-nc-nd/4.0/"
+
+
+@pytest.mark.parametrize(
+    "wording, url",
+    [
+        ("Licensed under a Creative Commons Attribution 4.0 International License.",
+         "https://creativecommons.org/licenses/by/4.0/"),
+        ("This work is licensed under CC BY-SA 3.0.", "https://creativecommons.org/licenses/by-sa/3.0/"),
+        ("Creative Commons Attribution-NonCommercial-ShareAlike 2.5 licence",
+         "https://creativecommons.org/licenses/by-nc-sa/2.5/"),
+        ("Licensed under CC0 1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+        ("This work is licensed under Creative Commons Attribution-NoDerivatives (no version).", None),
+    ],
+)
+def test_licence_url_rule_covers_every_creative_commons_licence(wording, url):
+    from briefconv.formats.txt_rules import licence_url
+
+    assert licence_url(wording) == url
+
+
+def test_sample_outline(capss):
+    assert headings(capss) == [
+        (1, "Introduction"),
+        (1, "Strengthening Economic Ties with China"),
+        (1, "Choosing a Pathway in Turbulent Times"),
+        (1, "Addressing North Korea"),
+        (1, "A Look at Seoul-Tokyo Summit Talks"),
+        (1, "Parting Thoughts"),
+    ]
+    assert len(capss.blocks) == 18  # nothing else: no 'Notes:' heading, no title-block text
+
+
+def test_sample_paragraphs_broken_by_a_page_break_are_joined(capss):
+    paras = paragraphs(capss)
+    assert len(paras) == 12
+    assert any("two neighbours, stating in a televised NHK interview" in p for p in paras)
+    assert any("the threats emanating from North Korea. It has always" in p for p in paras)
+    assert not any(p.startswith(("in a televised", "from North Korea")) for p in paras)
+
+
+def test_sample_notes_are_referenced_in_order(capss):
+    assert [n.id for n in capss.notes] == [f"fn{i}" for i in range(1, 18)]
+    assert [n.label for n in capss.notes] == [str(i) for i in range(1, 18)]
+    assert all(n.kind == "endnote" for n in capss.notes)
+    assert note_refs(capss.blocks) == [f"fn{i}" for i in range(1, 18)]
+    # the superscript markers themselves are gone from the text, multi-digit ones too
+    body = " ".join(paragraphs(capss))
+    assert not any(c in body for c in "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    assert "‘becoming more complex and turbulent’, especially" in body
+
+
+def test_sample_note_with_emphasis_and_link(capss):
+    note = capss.notes[0]
+    assert len(note.blocks) == 1
+    children = note.blocks[0].children
+    url = "https://thediplomat.com/2025/11/lee-and-xi-agree-to-strengthen-china-south-korea-relations/"
+    assert children == (
+        ir.Text('Mitch Shin, "Lee and Xi Agree to Strengthen China-South Korea Relations," '),
+        ir.Emphasis((ir.Text("The Diplomat"),)),
+        ir.Text(", November 03, 2025, "),
+        ir.Link(url, (ir.Text(url),)),
+        ir.Text(". Accessed on December 10, 2025."),
+    )
+
+
+def test_sample_cross_references_between_notes(capss):
+    by_label = {n.label: n for n in capss.notes}
+    assert by_label["6"].blocks[0].children == (
+        ir.Text("Anqi and Jingyi, "), ir.NoteCrossRef("fn4", (ir.Text("n. 4"),)), ir.Text("."),
+    )
+    assert by_label["9"].blocks[0].children == (ir.NoteCrossRef("fn8", (ir.Text("Ibid."),)),)
+    assert by_label["14"].blocks[0].children == (
+        ir.Text("Ji-Eun, "), ir.NoteCrossRef("fn11", (ir.Text("n. 11"),)), ir.Text("."),
+    )
+    crossrefs = [n for note in capss.notes for b in note.blocks for n in walk(b.children) if isinstance(n, ir.NoteCrossRef)]
+    assert len(crossrefs) == 3
+
+
+def test_adjacent_text_nodes_are_merged(capss):
+    def check(inlines):
+        for a, b in zip(inlines, inlines[1:]):
+            assert not (isinstance(a, ir.Text) and isinstance(b, ir.Text))
+        for node in inlines:
+            if hasattr(node, "children"):
+                check(node.children)
+
+    for block in capss.blocks:
+        check(block.children)
+    for note in capss.notes:
+        for block in note.blocks:
+            check(block.children)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda b: b.replace(b"\n", b"\r\n"), id="crlf"),
+        pytest.param(lambda b: b.replace(b"\n", b"\r"), id="cr"),
+        pytest.param(lambda b: b"\xef\xbb\xbf" + b, id="utf8-bom"),
+        pytest.param(lambda b: b.decode("utf-8").encode("utf-16"), id="utf16-bom"),
+        pytest.param(lambda b: b.decode("utf-8").encode("utf-16-le"), id="utf16-le-no-bom"),
+    ],
+)
+def test_sample_reads_the_same_whatever_the_encoding(capss, transform):
+    assert read_quietly(transform(SAMPLE.read_bytes())) == capss
+
+
+def test_sample_in_cp1252_reads_the_same_with_a_warning(capss):
+    import re
+
+    text = SAMPLE.read_text("utf-8")
+    sup = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+    # cp1252 lacks most superscript digits: entries become '1. ', markers '[1]'
+    text = re.sub(r"^([⁰¹²³⁴⁵⁶⁷⁸⁹]+) ", lambda m: m.group(1).translate(sup) + ". ", text, flags=re.M)
+    text = re.sub(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "[" + m.group(0).translate(sup) + "]", text)
+    with pytest.warns(briefconv.errors.BriefconvWarning, match="cp1252|Windows-1252"):
+        doc = briefconv.read(text.encode("cp1252"), "txt")
+    assert doc.metadata == capss.metadata
+    assert doc.blocks == capss.blocks
+    assert doc.notes == capss.notes
+
+
+def test_txt_format_is_registered_with_its_aliases_and_extensions():
+    from briefconv.plugins import get_registry
+
+    registry = get_registry()
+    fmt = registry.format("txt")
+    assert registry.format("text") is fmt and registry.format("plain") is fmt
+    assert fmt.reader is read_txt and fmt.writer is None
+    assert registry.detect("brief.text").name == "txt"
