@@ -1,0 +1,203 @@
+"""The OOXML notes parts python-docx has no API for: native Word footnotes and endnotes.
+
+Private helper of :mod:`briefconv.formats.docx`.  A Word note lives in
+``word/footnotes.xml`` or ``word/endnotes.xml`` (one ``w:footnote``/``w:endnote`` per
+note, plus the two separator "notes" Word draws the rule above the notes with); the
+main document part points to the part with a relationship; ``settings.xml`` names the
+separators and the section properties choose the number format.  The body marks a
+reference with ``w:footnoteReference``/``w:endnoteReference``, and the note itself
+starts with a ``w:footnoteRef``/``w:endnoteRef`` run that shows the same number.
+
+lxml and python-docx are imported inside the functions, as everywhere in briefconv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+CONTENT_TYPES = {
+    "footnote": "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+    "endnote": "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml",
+}
+RELATIONSHIP_TYPES = {
+    "footnote": "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes",
+    "endnote": "http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes",
+}
+PART_NAMES = {"footnote": "/word/footnotes.xml", "endnote": "/word/endnotes.xml"}
+
+#: Style ids (and Word's built-in names) of the note text and note reference styles.
+TEXT_STYLE = {"footnote": ("FootnoteText", "footnote text"), "endnote": ("EndnoteText", "endnote text")}
+REFERENCE_STYLE = {
+    "footnote": ("FootnoteReference", "footnote reference"),
+    "endnote": ("EndnoteReference", "endnote reference"),
+}
+
+#: Word's own separator ids; the notes proper are numbered from 1.
+SEPARATOR_IDS = ("-1", "0")
+
+# settings.xml children that must come after footnotePr/endnotePr (CT_Settings order)
+_SETTINGS_AFTER_NOTE_PROPERTIES = {
+    "compat", "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang",
+    "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures",
+    "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary",
+    "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+}
+# sectPr children that must come after footnotePr/endnotePr (CT_SectPr order)
+_SECTION_BEFORE_NOTE_PROPERTIES = {"headerReference", "footerReference"}
+
+
+def w(tag: str) -> str:
+    """The Clark name of a WordprocessingML element or attribute."""
+    return f"{{{W_NS}}}{tag}"
+
+
+def local_name(element) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+@dataclass
+class NotesPart:
+    """A notes part being filled: its python-docx part (for hyperlink relationships) and root."""
+
+    kind: str
+    part: object
+    root: object
+
+    def new_note(self, word_id: int):
+        """Append an empty ``w:footnote``/``w:endnote`` with ``word_id`` and return it."""
+        from lxml import etree
+
+        return etree.SubElement(self.root, w(self.kind), {w("id"): str(word_id)})
+
+
+def install_notes_parts(document_part) -> dict[str, NotesPart]:
+    """Give ``document_part`` fresh footnotes and endnotes parts holding only the separators.
+
+    Parts a template brought along are dropped first: its notes belonged to the body
+    that was cleared.  Both parts are always written, as Word itself does, so that the
+    separators named in settings.xml exist whichever kind the brief uses.
+    """
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import XmlPart
+    from lxml import etree
+
+    for rel_id, rel in list(document_part.rels.items()):
+        if rel.reltype in RELATIONSHIP_TYPES.values():
+            del document_part.rels[rel_id]
+
+    parts = {}
+    for kind in ("footnote", "endnote"):
+        root = etree.Element(w(f"{kind}s"), nsmap={"w": W_NS, "r": _R_NS})
+        for separator_id, separator_type in zip(SEPARATOR_IDS, ("separator", "continuationSeparator")):
+            note = etree.SubElement(root, w(kind), {w("type"): separator_type, w("id"): separator_id})
+            paragraph = etree.SubElement(note, w("p"))
+            properties = etree.SubElement(paragraph, w("pPr"))
+            spacing = etree.SubElement(properties, w("spacing"))
+            spacing.set(w("after"), "0")
+            spacing.set(w("line"), "240")
+            spacing.set(w("lineRule"), "auto")
+            run = etree.SubElement(paragraph, w("r"))
+            etree.SubElement(run, w(separator_type))
+        part = XmlPart(PackURI(PART_NAMES[kind]), CONTENT_TYPES[kind], root, document_part.package)
+        document_part.relate_to(part, RELATIONSHIP_TYPES[kind])
+        parts[kind] = NotesPart(kind, part, root)
+    return parts
+
+
+_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def set_note_properties(settings_root, section_properties) -> None:
+    """Name the separators in settings.xml and number both kinds 1, 2, 3 (Word's endnote
+    default is i, ii, iii, which no brief uses)."""
+    from lxml import etree
+
+    for kind in ("footnote", "endnote"):
+        for old in settings_root.findall(w(f"{kind}Pr")):
+            settings_root.remove(old)
+    anchor = next(
+        (child for child in settings_root
+         if local_name(child) in _SETTINGS_AFTER_NOTE_PROPERTIES or not str(child.tag).startswith(f"{{{W_NS}}}")),
+        None,
+    )
+    for kind in ("footnote", "endnote"):
+        properties = etree.Element(w(f"{kind}Pr"))
+        etree.SubElement(properties, w("numFmt"), {w("val"): "decimal"})
+        for separator_id in SEPARATOR_IDS:
+            etree.SubElement(properties, w(kind), {w("id"): separator_id})
+        if anchor is not None:
+            anchor.addprevious(properties)
+        else:
+            settings_root.append(properties)
+
+    for kind in ("footnote", "endnote"):
+        for old in section_properties.findall(w(f"{kind}Pr")):
+            section_properties.remove(old)
+    position = sum(1 for child in section_properties if local_name(child) in _SECTION_BEFORE_NOTE_PROPERTIES)
+    for offset, kind in enumerate(("footnote", "endnote")):
+        properties = etree.Element(w(f"{kind}Pr"))
+        etree.SubElement(properties, w("numFmt"), {w("val"): "decimal"})
+        section_properties.insert(position + offset, properties)
+
+
+def note_style_elements(body_half_points: int) -> list:
+    """Style definitions for the note text and note reference styles of both kinds.
+
+    Note text is two points smaller than the body, single-spaced with a little space
+    after each note; the reference mark is superscript.  The caller adds only those a
+    template does not already define.
+    """
+    from lxml import etree
+
+    note_size = str(max(body_half_points - 4, 14))
+    styles = []
+    for kind in ("footnote", "endnote"):
+        style_id, name = TEXT_STYLE[kind]
+        style = etree.Element(w("style"), {w("type"): "paragraph", w("styleId"): style_id})
+        etree.SubElement(style, w("name"), {w("val"): name})
+        etree.SubElement(style, w("basedOn"), {w("val"): "Normal"})
+        etree.SubElement(style, w("uiPriority"), {w("val"): "99"})
+        etree.SubElement(style, w("unhideWhenUsed"))
+        paragraph = etree.SubElement(style, w("pPr"))
+        etree.SubElement(paragraph, w("spacing"), {w("after"): "80", w("line"): "240", w("lineRule"): "auto"})
+        etree.SubElement(paragraph, w("jc"), {w("val"): "left"})
+        run = etree.SubElement(style, w("rPr"))
+        etree.SubElement(run, w("sz"), {w("val"): note_size})
+        etree.SubElement(run, w("szCs"), {w("val"): note_size})
+        styles.append(style)
+
+        style_id, name = REFERENCE_STYLE[kind]
+        style = etree.Element(w("style"), {w("type"): "character", w("styleId"): style_id})
+        etree.SubElement(style, w("name"), {w("val"): name})
+        etree.SubElement(style, w("basedOn"), {w("val"): "DefaultParagraphFont"})
+        etree.SubElement(style, w("uiPriority"), {w("val"): "99"})
+        etree.SubElement(style, w("unhideWhenUsed"))
+        run = etree.SubElement(style, w("rPr"))
+        etree.SubElement(run, w("vertAlign"), {w("val"): "superscript"})
+        styles.append(style)
+    return styles
+
+
+def reference_run(kind: str, word_id: int):
+    """The run in running text that shows the note's number and links to it."""
+    from lxml import etree
+
+    run = etree.Element(w("r"))
+    properties = etree.SubElement(run, w("rPr"))
+    etree.SubElement(properties, w("rStyle"), {w("val"): REFERENCE_STYLE[kind][0]})
+    etree.SubElement(run, w(f"{kind}Reference"), {w("id"): str(word_id)})
+    return run
+
+
+def note_mark_run(kind: str):
+    """The run at the start of a note that repeats its number."""
+    from lxml import etree
+
+    run = etree.Element(w("r"))
+    properties = etree.SubElement(run, w("rPr"))
+    etree.SubElement(properties, w("rStyle"), {w("val"): REFERENCE_STYLE[kind][0]})
+    etree.SubElement(run, w(f"{kind}Ref"))
+    return run
