@@ -238,3 +238,115 @@ def test_txt_format_is_registered_with_its_aliases_and_extensions():
     assert registry.format("text") is fmt and registry.format("plain") is fmt
     assert fmt.reader is read_txt and fmt.writer is None
     assert registry.detect("brief.text").name == "txt"
+
+
+# ------------------------------------------------ CRS R44243 (wrapped at 70)
+
+
+@pytest.fixture(scope="module")
+def speaker() -> ir.Document:
+    return read_quietly(CRS_SPEAKER)
+
+
+def test_r44243_title_block(speaker):
+    meta = speaker.metadata
+    assert meta.title == "Electing the Speaker of the House of Representatives: Frequently Asked Questions"
+    assert [a.name for a in meta.authors] == ["Valerie Heitshusen"]
+    author = meta.authors[0]
+    assert (author.given, author.family) == ("Valerie", "Heitshusen")
+    assert author.role == "Specialist on Congress and the Legislative Process"
+    assert meta.date == "2026-04-21"
+    assert meta.identifiers["report-number"] == "R44243"
+    assert meta.publisher.name == "Congressional Research Service"
+
+
+def test_r44243_numbered_headings_take_their_level_from_the_numbering(speaker):
+    outline = headings(speaker)
+    assert len(outline) == 10
+    assert outline[0] == (1, "1. Introduction")
+    assert [level for level, _ in outline[1:]] == [2] * 9
+    # a heading wrapped onto two lines is one heading
+    assert outline[2] == (2, "1.2. How Often Have Speaker Elections Occurred at a Time Other Than the Start of the Congress?")
+    assert outline[-1] == (2, "1.9. What Happens If No Member Receives Sufficient Votes?")
+
+
+def test_r44243_wrapped_paragraphs(speaker):
+    paras = paragraphs(speaker)
+    assert len(paras) == 12
+    assert paras[0].startswith("This report briefly poses and answers several frequently asked questions in relation")
+    assert "by agreeing to H.Res. 757 (118th Congress), declaring the Speaker’s office vacant." in paras[4]
+    assert all("\n" not in p and "  " not in p for p in paras)
+
+
+def test_r44243_caret_markers_reference_twenty_endnotes_in_order(speaker):
+    assert len(speaker.notes) == 20
+    assert note_refs(speaker.blocks) == [f"fn{i}" for i in range(1, 21)]
+    assert "^" not in " ".join(paragraphs(speaker))
+    assert note_text(speaker, "2") == (
+        "This occurs before Members are sworn in. The use of the term Member in this report "
+        "refers, in these cases, to a Member-elect."
+    )
+    # a wrapped line that starts with a number (435) is not a new note
+    assert note_text(speaker, "18").startswith("In the period since the House first reached its current size of 435 Members")
+    assert note_text(speaker, "20").endswith("a Speaker was elected on the fourth ballot.")
+    links = [n.url for n in walk(speaker.notes[11].blocks[0].children) if isinstance(n, ir.Link)]
+    assert links == ["https://www.gop.gov/conference-rules-of-the-119th-congress/", "https://www.dems.gov/rules-of-the-democratic-caucus"]
+
+
+def test_r44243_acknowledgments_are_back_matter(speaker):
+    assert speaker.back == (
+        ir.Heading(1, (ir.Text("Acknowledgments"),)),
+        ir.Paragraph((ir.Text("Richard S. Beth and Christopher M. Davis provided helpful comments."),)),
+    )
+    assert "Acknowledgments" not in " ".join(t for _, t in headings(speaker))
+
+
+# --------------------------------------------- CRS 98-317 (web text, CRLF)
+
+
+@pytest.fixture(scope="module")
+def hearings() -> ir.Document:
+    return read_quietly(CRS_HEARINGS)
+
+
+def test_98_317_title_block(hearings):
+    meta = hearings.metadata
+    assert meta.title == "Types of Committee Hearings"
+    assert [a.name for a in meta.authors] == ["Valerie Heitshusen"]
+    assert meta.authors[0].role == "Specialist on Congress and the Legislative Process"
+    assert meta.date == "2026-04-13"
+    assert meta.identifiers["report-number"] == "98-317"
+    assert meta.series == ir.Series("CRS Report", "98-317")
+    assert meta.publisher.name == "Congressional Research Service"
+
+
+def test_98_317_untitled_introduction_then_four_sections(hearings):
+    assert headings(hearings) == [
+        (1, "Legislative Hearings"), (1, "Oversight Hearings"),
+        (1, "Investigative Hearings"), (1, "Confirmation Hearings"),
+    ]
+    first_heading = next(i for i, b in enumerate(hearings.blocks) if isinstance(b, ir.Heading))
+    assert first_heading == 3
+    assert all(isinstance(b, ir.Paragraph) for b in hearings.blocks[:3])
+    assert len(paragraphs(hearings)) == 11
+
+
+def test_98_317_bracket_markers_and_footnotes_list(hearings):
+    assert len(hearings.notes) == 8
+    assert note_refs(hearings.blocks) == [f"fn{i}" for i in range(1, 9)]
+    assert "[1]" not in " ".join(paragraphs(hearings))
+    assert note_text(hearings, "8") == "See, for example, committee Rule 10 of the Senate Foreign Relations Committee."
+    assert note_text(hearings, "4") == (
+        "See, for example, House Rule X, clause 4(a)(1), regarding required hearings by the "
+        "House Committee on Appropriations."
+    )
+
+
+def test_98_317_acknowledgments_in_back_matter_and_disclaimer_recognised(hearings):
+    assert hearings.back[0] == ir.Heading(1, (ir.Text("Acknowledgments"),))
+    assert len(hearings.back) == 2
+    assert plain(hearings.back[1].children).startswith("This report was originally written by Thomas P. Carr")
+    disclaimer = hearings.metadata.disclaimer
+    assert disclaimer.startswith("This document was prepared by the Congressional Research Service (CRS).")
+    assert disclaimer.endswith("if you wish to copy or otherwise use copyrighted material.")
+    assert not any("This document was prepared" in p for p in paragraphs(hearings))
