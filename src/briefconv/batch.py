@@ -289,6 +289,9 @@ class InlineRunner:
     def wait_first(self, pending: set) -> set:
         return set(pending)
 
+    def cancel(self, futures: Iterable) -> None:
+        pass
+
     def close(self, cancel: bool = False) -> None:
         pass
 
@@ -323,6 +326,10 @@ class ProcessRunner:
         done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
         return done
 
+    def cancel(self, futures: Iterable) -> None:
+        for future in futures:
+            future.cancel()  # those already running still finish and are written
+
     def close(self, cancel: bool = False) -> None:
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
 
@@ -347,14 +354,20 @@ class DaskRunner:
             raise BriefconvError(f"the Dask scheduler at {address} has no workers") from None
         threads = sum(self.client.nthreads().values())
         self.in_flight = max(4, threads * IN_FLIGHT_PER_WORKER)
+        from distributed import as_completed
+
+        self._completed = as_completed(loop=self.client.loop)
 
     def submit(self, fn: Callable, *args):
-        return self.client.submit(fn, *args, pure=False)
+        future = self.client.submit(fn, *args, pure=False)
+        self._completed.add(future)
+        return future
 
     def wait_first(self, pending: set) -> set:
-        from distributed import wait
+        return {next(self._completed)}
 
-        return set(wait(list(pending), return_when="FIRST_COMPLETED").done)
+    def cancel(self, futures: Iterable) -> None:
+        pass  # what the cluster already has finishes and is recorded; nothing new is sent
 
     def close(self, cancel: bool = False) -> None:
         self.client.close()
@@ -439,8 +452,7 @@ class Batch:
         self.progress.step()
         if record.status == "failed" and self.fail_fast and not self.stopped:
             self.stopped = True
-            for future in self._pending:
-                future.cancel()  # those already running still finish and are written
+            self.runner.cancel(list(self._pending))
 
     def _take(self, member: Member) -> None:
         name, why = safe_name(member.name)
