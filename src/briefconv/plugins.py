@@ -36,6 +36,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "briefconv.formats.irjson",
     "briefconv.formats.jats",
     "briefconv.formats.pdf",
+    "briefconv.formats.docx",
 )
 
 Reader = Callable[[bytes, Mapping[str, str]], Document]
