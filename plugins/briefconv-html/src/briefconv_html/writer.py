@@ -75,7 +75,7 @@ blockquote { margin: 1rem 0; padding-left: 1rem; border-left: 3px solid #d0d7e2;
 .noteref a { text-decoration: none; padding: 0 .1em; }
 .notes { font-size: .92rem; border-top: 1px solid #c8c8c8; margin-top: 3rem; }
 .notes ol { padding-left: 2.2rem; }
-.notes li { margin: .4rem 0; padding: .1rem .3rem; }
+.notes li { margin: .4rem 0; padding: .1rem .3rem; scroll-margin-top: 1rem; }
 .notes li p { margin: 0; }
 .notes li.labelled { list-style: none; }
 .notes a { overflow-wrap: anywhere; }
