@@ -136,7 +136,17 @@ class InlineMarkup:
     references already carry the anchor a note links back to.
     """
 
-    def __init__(self, document: ir.Document, covers: Callable[[str], bool], cid_font: Callable[[str, str], str]):
+    def __init__(
+        self,
+        document: ir.Document,
+        covers: Callable[[str], bool],
+        cid_font: Callable[[str, str], str],
+        measure: Callable[[str, float], float] = lambda text, size: len(text) * size / 2,
+    ):
+        self.measure = measure
+        # the line length and type size of the text being rendered, for over-long URLs
+        self.line_width: float | None = None
+        self.font_size = 10.0
         self.notes = {note.id: (index, note) for index, note in enumerate(document.notes, 1)}
         self.language = document.metadata.language
         self.covers = covers
@@ -173,6 +183,14 @@ class InlineMarkup:
             inner = self.render(node.children, context)
             if not node.url.lower().startswith(LIVE_SCHEMES):
                 return inner
+            text = plain_text(node.children)
+            measure = lambda piece: self.measure(piece, self.font_size)  # noqa: E731
+            if self.line_width is not None and "://" in text and measure(text) > self.line_width:
+                # reportlab cuts an over-long URL anywhere and may let its tail run
+                # into the margin: set it on lines of its own, broken where URLs break
+                pieces = break_url(text, self.line_width * 0.97, measure)
+                links = (f'<a href={quoteattr(node.url)} color="{ACCENT}">{self.text(p, context)}</a>' for p in pieces)
+                return "<br/>" + "<br/>".join(links)
             return f'<a href={quoteattr(node.url)} color="{ACCENT}">{inner}</a>'
         if isinstance(node, ir.NoteRef):
             return self.note_ref(node.note_id)
@@ -227,6 +245,27 @@ class InlineMarkup:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_URL_BREAK = re.compile(r"(?<=[/])|(?=[?&#=._~-])")
+
+
+def break_url(url: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``url`` in pieces no wider than ``width``, cut after slashes or before punctuation.
+
+    A piece is cut mid-word only when no such place fits on the line.
+    """
+    cuts = sorted({m.start() for m in _URL_BREAK.finditer(url) if 0 < m.start() < len(url)})
+    pieces: list[str] = []
+    start = 0
+    while measure(url[start:]) > width:
+        fitting = [c for c in cuts if c > start and measure(url[start:c]) <= width]
+        end = fitting[-1] if fitting else start + 1
+        if not fitting:
+            while end < len(url) and measure(url[start:end + 1]) <= width:
+                end += 1
+        pieces.append(url[start:end])
+        start = end
+    pieces.append(url[start:])
+    return pieces
 
 # ------------------------------------------------------------------- the writer
 
@@ -251,8 +290,10 @@ class _Typesetter:
         self.margin_top = 22 * MM
         self.margin_bottom = 22 * MM
         self.text_width = self.page_width - 2 * self.margin_x
-        self.markup = InlineMarkup(document, self.fonts.covers, lambda lang, _run: cid_font(lang))
+        self.markup = InlineMarkup(document, self.fonts.covers, lambda lang, _run: cid_font(lang), self.string_width)
         self.styles = _make_styles(self.fonts, hyphenator(self.meta.language))
+        self.markup.line_width = self.text_width
+        self.markup.font_size = self.styles["body"].fontSize
         self.outline_level = -1
         self.heading_count = 0
 
@@ -354,6 +395,11 @@ class _Typesetter:
         canvas.drawCentredString(self.page_width / 2, self.margin_bottom - 10 * MM, str(doc.page))
         canvas.restoreState()
 
+    def string_width(self, text: str, size: float) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        return stringWidth(text, self.fonts.regular, size)
+
     @staticmethod
     def draw_note_backlink(canvas, kind, label) -> None:
         """A link from a note's number (drawn as the paragraph's bullet) to its reference."""
@@ -417,6 +463,7 @@ class _Typesetter:
                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("FONT", (0, 0), (-1, -1), self.fonts.regular),  # else the cells set Helvetica
             ]))
             out.append(table)
         out.append(HRFlowable(width="100%", thickness=0.5, color=ACCENT, spaceBefore=5, spaceAfter=0))
@@ -520,6 +567,8 @@ class _Typesetter:
         label = self.markup.text(note.label, "")
         out: list = []
         first = True
+        self.markup.line_width = self.text_width - NOTE_HANG
+        self.markup.font_size = self.styles["note"].fontSize
         for block in note.blocks or (ir.Paragraph(()),):
             if isinstance(block, ir.Paragraph) and first:
                 markup = anchor + backlink + self.markup.render(block.children, plain_text(block.children))
@@ -531,6 +580,8 @@ class _Typesetter:
                     out.append(Paragraph(anchor + backlink, self.styles["note"], bulletText=label))
                 out += self.blocks((block,), NOTE_HANG)
             first = False
+        self.markup.line_width = self.text_width
+        self.markup.font_size = self.styles["body"].fontSize
         return out
 
 
