@@ -187,6 +187,20 @@ def test_existing_archive_dest_refuses_the_batch(tmp_path, cli):
     assert dest.read_bytes() == b"earlier"
 
 
+def test_skip_existing_adds_to_an_existing_archive_dest(tmp_path):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
+    dest = tmp_path / "out.zip"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 0
+    with zipfile.ZipFile(dest) as archive:
+        first = archive.read("a.json")
+    (source / "b.md").write_bytes(brief_md("B"))
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True, existing="skip") == 0
+    entries = by_source(report_of(dest))
+    assert entries["a.md"]["status"] == "skipped" and entries["b.md"]["status"] == "converted"
+    with zipfile.ZipFile(dest) as archive:
+        assert archive.read("a.json") == first and "b.json" in archive.namelist()
+
+
 def test_corrupt_zip_member_fails_alone(tmp_path):
     source = make_zip(tmp_path / "in.zip", {"a.md": brief_md("A"), "b.md": brief_md("B")})
     raw = bytearray(source.read_bytes())

@@ -620,16 +620,18 @@ def run_batch(
     if source_path.exists() and dest_path.exists() and os.path.samefile(source_path, dest_path):
         raise UsageError("DEST must not be SOURCE")
     batch_source = BatchSource(source_path, limits, exclude=destination.paths_to_exclude())
-    destination.prepare(limits)
 
-    runner = _runner(jobs, scheduler)
-    progress = Progress(batch_source.count, show=not quiet and sys.stderr.isatty())
-    batch = Batch(batch_source, destination, job, runner, progress, fail_fast)
+    runner = _runner(jobs, scheduler)  # before DEST is touched: an unreachable cluster leaves no trace
+    progress = None
     try:
+        destination.prepare(limits)
+        progress = Progress(batch_source.count, show=not quiet and sys.stderr.isatty())
+        batch = Batch(batch_source, destination, job, runner, progress, fail_fast)
         batch.run()
     except BaseException:
         runner.close(cancel=True)
-        progress.close()
+        if progress is not None:
+            progress.close()
         raise
     runner.close()
     progress.close()

@@ -1,0 +1,203 @@
+"""Throughput and memory of ``briefconv batch`` against one pandoc process per file.
+
+    python benchmarks/bench_batch.py [--copies 48] [--jobs 2] [--memory 50,2000] [--formats docx,pdf]
+
+For each format, converts ``--copies`` copies of the sample brief (fixtures/) with
+``briefconv batch -j JOBS`` and with one pandoc process per file run JOBS at a time
+(``xargs -P``; pandoc from pypandoc-binary).  For PDF the pandoc route is pandoc → Typst
+source → PDF with the ``typst`` package, one ``python -c`` per file (it has no CLI).
+Then converts a zip of N copies to a zip DEST for each N in ``--memory`` and reports the
+peak memory of the whole process tree (briefconv and its workers): the sum of RSS, and
+the sum of PSS, which counts pages shared between the forked workers once.
+
+Every command is run once; the machine should otherwise be idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "fixtures" / "capss-in-focus-03-2026.txt"
+PYTHON = sys.executable
+
+
+class TreeMemory:
+    """Samples the summed RSS and PSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        import psutil
+
+        self._root = psutil.Process(pid)
+        self._interval = interval
+        self.peak_rss = self.peak_pss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            rss = pss = 0
+            try:
+                processes = [self._root, *self._root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for process in processes:
+                try:
+                    info = process.memory_full_info()
+                except psutil.Error:
+                    continue
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+            self._stop.wait(self._interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(command: list[str], *, measure_memory: bool = False, **kwargs) -> tuple[float, TreeMemory | None]:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    memory = TreeMemory(process.pid) if measure_memory else None
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    if memory:
+        memory.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr.decode()[-2000:]}")
+    return seconds, memory
+
+
+def make_copies(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True)
+    data = SAMPLE.read_bytes()
+    for i in range(count):
+        (folder / f"brief-{i:04}.txt").write_bytes(data)
+    return folder
+
+
+def make_zip(path: Path, count: int) -> Path:
+    data = SAMPLE.read_bytes()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(count):
+            archive.writestr(f"set-{i // 500:02}/brief-{i:04}.txt", data)
+    return path
+
+
+def batch_command(source: Path, fmt: str, dest: Path, jobs: int) -> list[str]:
+    return [PYTHON, "-m", "briefconv", "batch", str(source), "-t", fmt, "-o", str(dest), "-j", str(jobs), "-q"]
+
+
+def pandoc_script(work: Path, fmt: str, dest: Path) -> Path:
+    """A shell script converting the one file it is given the pandoc way."""
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    out = f'"{dest}/$(basename "$1" .txt)"'
+    if fmt == "docx":
+        body = f'"{pandoc}" -f markdown "$1" -o {out}.docx\n'
+    else:
+        body = (f'out={out}\n"{pandoc}" -f markdown -t typst "$1" -o "$out.typ"\n'
+                f'"{PYTHON}" -c \'import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])\' '
+                f'"$out.typ" "$out.pdf"\n')
+    script = work / f"pandoc-{fmt}.sh"
+    script.write_text("set -e\n" + body)
+    return script
+
+
+def pandoc_command(work: Path, source: Path, fmt: str, dest: Path, jobs: int) -> list[str]:
+    script = pandoc_script(work, fmt, dest)
+    return ["sh", "-c", f'ls "{source}"/*.txt | xargs -P{jobs} -n1 sh "{script}"']
+
+
+def throughput(work: Path, fmt: str, copies: int, jobs: int) -> dict:
+    source = work / "copies"
+    if not source.exists():
+        make_copies(source, copies)
+    batch_dest = work / f"batch-{fmt}"
+    seconds, memory = timed(batch_command(source, fmt, batch_dest, jobs), measure_memory=True)
+    outputs = list(batch_dest.glob(f"*.{fmt}"))
+    assert len(outputs) == copies, f"batch wrote {len(outputs)} {fmt} files"
+    pandoc_dest = work / f"pandoc-{fmt}"
+    pandoc_dest.mkdir()
+    pandoc_seconds, _ = timed(pandoc_command(work, source, fmt, pandoc_dest, jobs))
+    assert len(list(pandoc_dest.glob(f"*.{fmt}"))) == copies, "pandoc route did not write every file"
+    return {
+        "format": fmt,
+        "documents": copies,
+        "batch_seconds": round(seconds, 2),
+        "batch_docs_per_second": round(copies / seconds, 1),
+        "pandoc_seconds": round(pandoc_seconds, 2),
+        "pandoc_docs_per_second": round(copies / pandoc_seconds, 1),
+        "ratio": round(pandoc_seconds / seconds, 2),
+        "batch_peak_rss_mb": round(memory.peak_rss / 2**20, 1),
+        "batch_peak_pss_mb": round(memory.peak_pss / 2**20, 1),
+    }
+
+
+def memory(work: Path, fmt: str, count: int, jobs: int) -> dict:
+    source = make_zip(work / f"in-{count}.zip", count)
+    dest = work / f"out-{fmt}-{count}.zip"
+    seconds, sampled = timed(batch_command(source, fmt, dest, jobs), measure_memory=True)
+    with zipfile.ZipFile(dest) as archive:
+        written = sum(name.endswith(f".{fmt}") for name in archive.namelist())
+    assert written == count, f"{written} of {count} written"
+    return {
+        "format": fmt,
+        "documents": count,
+        "seconds": round(seconds, 1),
+        "docs_per_second": round(count / seconds, 1),
+        "peak_rss_mb": round(sampled.peak_rss / 2**20, 1),
+        "peak_pss_mb": round(sampled.peak_pss / 2**20, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=48)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--formats", default="docx,pdf")
+    parser.add_argument("--memory", default="50,2000", help="archive sizes for the memory runs ('' for none)")
+    parser.add_argument("--memory-formats", default="docx")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+
+    results: dict[str, list] = {"throughput": [], "memory": []}
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        work = Path(tmp)
+        for fmt in filter(None, args.formats.split(",")):
+            row = throughput(work, fmt, args.copies, args.jobs)
+            results["throughput"].append(row)
+            if not args.json:
+                print(f"{fmt:>4}: batch {row['batch_docs_per_second']:6.1f} docs/s, "
+                      f"pandoc x{args.jobs} {row['pandoc_docs_per_second']:6.1f} docs/s, "
+                      f"ratio {row['ratio']:.2f}; peak RSS {row['batch_peak_rss_mb']} MB "
+                      f"(PSS {row['batch_peak_pss_mb']} MB)", flush=True)
+        for fmt in filter(None, args.memory_formats.split(",")):
+            for count in (int(n) for n in args.memory.split(",") if n):
+                row = memory(work, fmt, count, args.jobs)
+                results["memory"].append(row)
+                if not args.json:
+                    print(f"{fmt:>4} zip of {count:>5}: {row['docs_per_second']:6.1f} docs/s, "
+                          f"peak RSS {row['peak_rss_mb']} MB, PSS {row['peak_pss_mb']} MB", flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()
