@@ -419,3 +419,15 @@ def test_importing_the_writer_does_not_import_reportlab():
     code = "import sys, briefconv.formats.pdf; print('reportlab' in sys.modules, 'pyphen' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("language", ["en", "en-US", "de", "fr"])
+def test_hyphenation_points_match_pyphen(language, sample_path):
+    pyphen = pytest.importorskip("pyphen")
+    from briefconv.formats.pdf import hyphenator
+
+    words = set(re.findall(r"[A-Za-zÀ-ÿ]+", sample_path.read_text(encoding="utf-8")))
+    words |= {"denuclearisation", "hyphenation", "Schifffahrt", "KOREA"}
+    ours = hyphenator(language)
+    reference = pyphen.Pyphen(lang=language.replace("-", "_"), left=2, right=3)
+    assert {w: list(ours(w)) for w in words} == {w: list(reference.iterate(w)) for w in words}

@@ -35,7 +35,9 @@ document gives the same bytes in any process.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 from typing import Callable, Iterable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
@@ -595,41 +597,133 @@ QUOTE_INDENT = 22
 def hyphenator(language: str | None):
     """A reportlab hyphenation callback for ``language`` (English without one), or None.
 
-    The pyphen dictionary is loaded on the first word that needs it.  Hyphens are kept
-    two letters from the start and three from the end, as English typesetting does.
+    The patterns are pyphen's (the hunspell/TeX hyphenation dictionaries); they are
+    read on the first word that needs them.  Hyphens are kept two letters from the
+    start and three from the end, as English typesetting does.
     """
-    import importlib.util
-
-    if importlib.util.find_spec("pyphen") is None:
-        warn("pyphen is not installed: the PDF is justified without hyphenation")
+    path = pyphen_dictionary_path((language or "en").replace("-", "_"))
+    if path is None:
+        if language and not language.lower().startswith("en"):
+            warn(f"no hyphenation patterns for {language!r}: the PDF is justified without hyphenation")
+        elif importlib.util.find_spec("pyphen") is None:
+            warn("pyphen is not installed: the PDF is justified without hyphenation")
         return None
-    lang = (language or "en-GB").replace("-", "_")
-    return _Hyphenator(lang)
+    return LazyHyphenator(path)
 
 
-class _Hyphenator:
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.dictionary = None
+def pyphen_dictionary_path(language: str) -> Path | None:
+    """pyphen's ``hyph_*.dic`` for ``language``, found the way pyphen finds it.
+
+    Looking in pyphen's folder directly spares importing pyphen, which lists and
+    sorts every dictionary it has.
+    """
+    spec = importlib.util.find_spec("pyphen")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "dictionaries"
+    available: dict[str, Path] = {}
+    for path in sorted(folder.glob("hyph_*.dic")):
+        name = path.name[5:-4].lower()
+        available[name] = path
+        available.setdefault(name.split("_")[0], path)
+    parts = language.lower().split("_")
+    while parts:
+        if "_".join(parts) in available:
+            return available["_".join(parts)]
+        parts.pop()
+    return None
+
+
+class LazyHyphenator:
+    """reportlab's ``hyphenationLang`` callback: ``word -> (head, tail) pairs``, longest head first."""
+
+    def __init__(self, path: Path, left: int = 2, right: int = 3) -> None:
+        self.path = path
+        self.left, self.right = left, right
+        self.patterns: LiangPatterns | None = None
 
     def __call__(self, word: str):
-        if self.dictionary is None:
-            self.dictionary = _pyphen_dictionary(self.lang)
-        if not self.dictionary:
-            return iter(())
-        return self.dictionary.iterate(word)
+        if self.patterns is None:
+            self.patterns = liang_patterns(self.path)
+        last = len(word) - self.right
+        points = [p for p in self.patterns.points(word) if self.left <= p <= last]
+        return [(word[:p], word[p:]) for p in reversed(points)]
 
 
-_DICTIONARIES: dict[str, object] = {}
+_PATTERN_CACHE: dict[Path, "LiangPatterns"] = {}
+_IGNORED = ("%", "#", "LEFTHYPHENMIN", "RIGHTHYPHENMIN", "COMPOUNDLEFTHYPHENMIN", "COMPOUNDRIGHTHYPHENMIN")
 
 
-def _pyphen_dictionary(lang: str):
-    if lang not in _DICTIONARIES:
-        import pyphen
+def liang_patterns(path: Path) -> "LiangPatterns":
+    if path not in _PATTERN_CACHE:
+        _PATTERN_CACHE[path] = LiangPatterns.read(path)
+    return _PATTERN_CACHE[path]
 
-        found = pyphen.language_fallback(lang)
-        _DICTIONARIES[lang] = pyphen.Pyphen(lang=found, left=2, right=3) if found else False
-    return _DICTIONARIES[lang]
+
+class LiangPatterns:
+    """Liang's hyphenation patterns (TeX's algorithm), each parsed only when a word meets it.
+
+    pyphen parses every pattern of a dictionary up front, which takes longer than
+    typesetting a whole brief; here a pattern is a raw string until a word needs it.
+    Dictionaries with non-standard hyphenation (``ff=f`` alternatives) go to pyphen.
+    """
+
+    def __init__(self, raw: dict[str, str], fallback=None) -> None:
+        self.raw = raw  # "hyph" -> "h1yph" as written in the file
+        self.maxlen = max(map(len, raw), default=0)
+        self.fallback = fallback
+        self.values: dict[str, list[int]] = {}
+        self.cache: dict[str, list[int]] = {}
+
+    @classmethod
+    def read(cls, path: Path) -> "LiangPatterns":
+        data = path.read_bytes()
+        header, _, body = data.partition(b"\n")
+        try:
+            text = body.decode(header.decode("ascii").strip().replace("microsoft-", ""))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+        lines = [line.strip() for line in text.split("\n")] if text is not None else []
+        patterns = [line for line in lines if line and not line.startswith(_IGNORED)]
+        if text is None or any("/" in p or "^^" in p for p in patterns):
+            import pyphen
+
+            return cls({}, fallback=pyphen.Pyphen(filename=path, left=0, right=0))
+        keys = re.sub(r"\d", "", "\n".join(patterns)).split("\n")
+        return cls(dict(zip(keys, patterns)))
+
+    def pattern_values(self, key: str) -> list[int]:
+        """The digits of a pattern by position: 'h1yph' -> [0, 1, 0, 0, 0]."""
+        values = self.values.get(key)
+        if values is None:
+            values = [0] * (len(key) + 1)
+            position = 0
+            for char in self.raw[key]:
+                if char.isdigit():
+                    values[position] = int(char)
+                else:
+                    position += 1
+            self.values[key] = values
+        return values
+
+    def points(self, word: str) -> list[int]:
+        """Where ``word`` may be hyphenated: indexes of the characters a hyphen goes before."""
+        if self.fallback is not None:
+            return list(self.fallback.positions(word))
+        lower = word.lower()
+        points = self.cache.get(lower)
+        if points is None:
+            dotted = f".{lower}."
+            levels = [0] * (len(dotted) + 1)
+            for start in range(len(dotted) - 1):
+                for end in range(start + 1, min(start + self.maxlen, len(dotted)) + 1):
+                    key = dotted[start:end]
+                    if key in self.raw:
+                        for offset, value in enumerate(self.pattern_values(key)):
+                            if value > levels[start + offset]:
+                                levels[start + offset] = value
+            points = self.cache[lower] = [i - 1 for i, level in enumerate(levels) if level % 2]
+        return points
 
 
 # ------------------------------------------------------------------------ styles
