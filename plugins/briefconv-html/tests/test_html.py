@@ -41,8 +41,15 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 try:
     PLUGIN_VERSION = metadata.version("briefconv-html")
-except metadata.PackageNotFoundError:  # a test run that forgot to install it must say so
-    pytest.fail("briefconv-html is not installed: pip install ./plugins/briefconv-html", pytrace=False)
+except metadata.PackageNotFoundError:
+    PLUGIN_VERSION = None
+
+
+@pytest.fixture(autouse=True)
+def plugin_installed():
+    """A run that forgot to install the plugin fails here, test by test, saying so."""
+    if PLUGIN_VERSION is None:
+        pytest.fail("briefconv-html is not installed: pip install ./plugins/briefconv-html", pytrace=False)
 
 
 # ----------------------------------------------------------------------- helpers

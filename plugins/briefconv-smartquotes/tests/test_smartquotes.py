@@ -15,10 +15,17 @@ from briefconv.formats.irjson import document_to_json
 
 try:
     metadata.version("briefconv-smartquotes")
-except metadata.PackageNotFoundError:
-    pytest.fail("briefconv-smartquotes is not installed: pip install ./plugins/briefconv-smartquotes", pytrace=False)
+    from briefconv_smartquotes import smarten
+except (metadata.PackageNotFoundError, ImportError):
+    smarten = None
 
-from briefconv_smartquotes import smarten  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def plugin_installed():
+    """A run that forgot to install the plugin fails here, test by test, saying so."""
+    if smarten is None:
+        pytest.fail("briefconv-smartquotes is not installed: pip install ./plugins/briefconv-smartquotes",
+                    pytrace=False)
 
 URL = "https://example.org/it's-a-path"
 
