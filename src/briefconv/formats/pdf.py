@@ -39,7 +39,6 @@ import importlib.util
 import re
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
-from xml.sax.saxutils import escape, quoteattr
 
 from briefconv import ir
 from briefconv.errors import warn
@@ -244,6 +243,20 @@ class InlineMarkup:
                 out.append(escape(char))
         flush_cjk()
         return "".join(out)
+
+
+def escape(text: str) -> str:
+    """Text made safe for reportlab's paragraph markup.
+
+    (xml.sax.saxutils would do, but importing it pulls in urllib and the e-mail
+    package: a noticeable share of every CLI run, PDF or not.)
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(value: str) -> str:
+    """A double-quoted attribute value for paragraph markup."""
+    return '"' + escape(value).replace('"', "&quot;") + '"'
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
