@@ -556,3 +556,76 @@ def test_libreoffice_renders_headings_and_notes(sample_doc, sample_docx, tmp_pat
     assert sample_doc.metadata.title.split(":")[0] in text
     assert "Agree to Strengthen China-South Korea Relations" in text  # note 1
     assert "Kim Yo Jong says" in text  # note 16
+
+
+def test_back_matter_stays_apart_from_the_body():
+    document = small_brief()
+    back = (ir.Heading(1, (T("Acknowledgments"),)), P(T("We thank the reviewers.")))
+    with_back = ir.Document(document.metadata, document.blocks, back=back, notes=document.notes)
+    read = read_docx(write_docx(with_back, {}), {})
+    assert read.back == back
+    assert headings(read) == headings(document)
+
+
+# ---------------------------------------------------------- property: text survives
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WORDS = st.text(alphabet=st.sampled_from("abcXYZ019 ,.;:'\"&<>éß—中\u00a0\t"), min_size=1, max_size=12)
+
+
+def inline_strategy():
+    # Note references are added once per note below: Word has one reference per note.
+    leaves = st.one_of(WORDS.map(ir.Text), st.just(ir.LineBreak()))
+
+    def extend(children):
+        kids = st.lists(children, min_size=1, max_size=3).map(tuple)
+        return st.one_of(
+            kids.map(ir.Emphasis), kids.map(ir.Strong), kids.map(ir.Superscript), kids.map(ir.Subscript),
+            st.builds(ir.Link, st.sampled_from(["https://example.org/a", "http://x.test/b?c=1&d=2"]), kids),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+@st.composite
+def documents(draw):
+    note_ids = [f"fn{i}" for i in range(1, draw(st.integers(0, 3)) + 1)]
+    inline = inline_strategy()
+    paragraph = st.lists(inline, min_size=1, max_size=4).map(lambda c: ir.Paragraph(tuple(c)))
+    heading = st.builds(ir.Heading, st.integers(1, 4), st.lists(WORDS.map(ir.Text), min_size=1, max_size=2).map(tuple))
+    items = st.lists(st.tuples(paragraph), min_size=1, max_size=3).map(tuple)
+    block = st.one_of(paragraph, heading, st.builds(ir.ListBlock, st.booleans(), items, st.integers(1, 5)),
+                      st.lists(paragraph, min_size=1, max_size=2).map(lambda b: ir.BlockQuote(tuple(b))))
+    blocks = draw(st.lists(block, min_size=1, max_size=6))
+    refs = [ir.Paragraph((ir.Text("ref"), ir.NoteRef(n))) for n in note_ids]
+    notes = tuple(ir.Note(n, str(i), (draw(paragraph),)) for i, n in enumerate(note_ids, start=1))
+    title = draw(st.one_of(st.none(), WORDS))
+    return ir.Document(ir.Metadata(title=title), tuple(blocks) + tuple(refs), notes=notes)
+
+
+def texts(blocks) -> list[str]:
+    out = []
+    for block in blocks:
+        if isinstance(block, (ir.Paragraph, ir.Heading)):
+            out.append(" ".join(plain(block.children).split()))
+        elif isinstance(block, ir.BlockQuote):
+            out += texts(block.blocks)
+        elif isinstance(block, ir.ListBlock):
+            for item in block.items:
+                out += texts(item)
+    return [t for t in out if t]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_text_headings_and_notes_survive_a_round_trip(document):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BriefconvWarning)
+        back = read_docx(write_docx(document, {}), {})
+    assert texts(back.blocks) == texts(document.blocks)
+    assert headings(back) == [(h, " ".join(t.split())) for h, t in headings(document) if t.strip()]
+    assert [texts(n.blocks) for n in back.notes] == [texts(n.blocks) for n in document.notes]
+    assert back.metadata.title == (" ".join(document.metadata.title.split()) or None
+                                   if document.metadata.title else None)

@@ -18,7 +18,8 @@ date); A4 (``-M papersize=letter`` for US Letter).  ``--reference-doc`` takes st
 page setup, headers and footers from a Word file and keeps its own styles where they
 exist.  The same document always gives the same bytes.
 
-Writer loses: identifiers (ISSN, DOI...) and ``metadata.extra``; a note that is never
+Writer loses: identifiers (ISSN, DOI...) and ``metadata.extra``; an author's given and
+family names apart from the full name; a note that is never
 referenced (with a warning, Word cannot show it); a second reference to the same note
 becomes a superscript number linked to the note; lists and quotes inside notes become
 plain note paragraphs.
@@ -32,9 +33,10 @@ note as note cross-references, tracked insertions; the core properties; the titl
 paragraphs this writer produces (by style name) and pandoc's Author, Date and Abstract
 paragraphs, back into metadata.
 
-Reader loses: tables, images, text boxes, comments (each with a warning), headers and
-footers, tracked deletions, page and section breaks, fonts, colours and alignment; back
-matter is read as body.
+Reader loses: table structure (the cells' text is kept as paragraphs), images, drawings,
+text boxes and equations (each with a warning); comments, headers and footers, tracked
+deletions, page and section breaks, fonts, colours and alignment; back
+matter is told from the body only in files this writer made (by a hidden bookmark).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ AFFILIATION = ("BriefAffiliation", "Brief Affiliation")
 EMAIL = ("BriefEmail", "Brief Email")
 
 NOTE_BOOKMARK_PREFIX = "_BriefNote"
+BACK_BOOKMARK = "_BriefBackMatter"
 
 # ============================================================================ writer
 
@@ -294,12 +297,29 @@ class _DocxWriter:
         self._title_block()
         for block in self.document.blocks:
             self._block(block, _Context(self.word.part))
-        for block in self.document.back:
-            self._block(block, _Context(self.word.part))
+        if self.document.back:
+            first_back = len(self.body) - 1
+            for block in self.document.back:
+                self._block(block, _Context(self.word.part))
+            self._mark_back_matter(self.body[first_back])
         self._write_notes()
         self._core_properties()
         if self.house_look:
             self._footer()
+
+    def _mark_back_matter(self, paragraph) -> None:
+        """A hidden bookmark on the first back-matter paragraph, so our reader can tell it from the body."""
+        from lxml import etree
+
+        self.bookmark_counter += 1
+        start = etree.Element(w("bookmarkStart"), {w("id"): str(self.bookmark_counter), w("name"): BACK_BOOKMARK})
+        end = etree.Element(w("bookmarkEnd"), {w("id"): str(self.bookmark_counter)})
+        properties = paragraph.find(w("pPr"))
+        if properties is not None:
+            properties.addnext(start)
+        else:
+            paragraph.insert(0, start)
+        start.addnext(end)
 
     def _append(self, paragraph) -> None:
         self.section_properties.addprevious(paragraph)
@@ -804,7 +824,7 @@ def _run(text: str, *, fmt: frozenset = frozenset(), style: str | None = None,
 
 
 def _xml_safe(text: str) -> str:
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text).replace("\r", "").replace("\n", " ")
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "", text).replace("\r", "").replace("\n", " ")
 
 
 def _set_run_style(run, style_id: str) -> None:
@@ -1044,7 +1064,8 @@ def _apply_house_look(styles_root, language: str | None) -> None:
         styles_root.find(w("docDefaults")).remove(paragraph_defaults)
     wanted = {
         "Normal": ({"spacing": {"after": "120", "line": "276", "lineRule": "auto"}}, {}),
-        "BodyText": ({"spacing": {"before": "0", "after": "160", "line": "288", "lineRule": "auto"}, "jc": {"val": "both"}}, {}),
+        # ragged right: justified text opens wide gaps in narrow fonts and on screens
+        "BodyText": ({"spacing": {"before": "0", "after": "160", "line": "288", "lineRule": "auto"}}, {}),
         "Title": ({"spacing": {"before": "0", "after": "160", "line": "240", "lineRule": "auto"}},
                   {"rFonts": _fonts(LOOK.heading_font), "b": {}, "color": {"val": LOOK.accent}, **_size(44)}),
         "Subtitle": ({"spacing": {"before": "0", "after": "160"}},
@@ -1407,8 +1428,13 @@ class _DocxReader:
         self._number_notes()
         notes = self._read_notes()
         self.current_rels = self.rels
-        blocks = self._blocks(body, in_note=False)
-        return ir.Document(metadata=self._metadata(), blocks=tuple(blocks), notes=tuple(notes))
+        children = list(body)
+        split = next((index for index, child in enumerate(children)
+                      if any(b.get(w("name")) == BACK_BOOKMARK for b in child.iter(w("bookmarkStart")))),
+                     len(children))
+        blocks = self._blocks(children[:split], in_note=False)
+        back = self._blocks(children[split:], in_note=False)
+        return ir.Document(metadata=self._metadata(), blocks=tuple(blocks), back=tuple(back), notes=tuple(notes))
 
     # ------------------------------------------------------------------ notes
 
