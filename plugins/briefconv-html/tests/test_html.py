@@ -299,6 +299,24 @@ def test_heading_levels_follow_the_document_without_gaps(tmp_path):
                         ("h4", "Too deep", "too-deep"), ("h2", "Two", "two"), ("h2", "Two", "two-2")]
 
 
+def test_odd_notes_are_kept_readable(tmp_path):
+    doc = ir.Document(
+        metadata=ir.Metadata(title="T"),
+        blocks=(ir.Paragraph((ir.Text("A"), ir.NoteRef("star"), ir.Text(" B"), ir.NoteRef("gone"),
+                              ir.Text(" C"), ir.NoteRef("star"))),),
+        notes=(ir.Note("star", "*", (ir.Paragraph((ir.Text("Starred."),)),)),
+               ir.Note("orphan", "2", (ir.Paragraph((ir.Text("Never referred to."),)),))),
+    )
+    page, result = html_of(doc, tmp_path)
+    root = parse(page)
+    assert "reference to a missing note 'gone' dropped" in result.stderr
+    ids = {e.attrs["id"]: e for e in root.iter() if e.attrs.get("id")}
+    assert ids["fnref1"].attrs["href"] == ids["fnref1-2"].attrs["href"] == "#fn1"  # two refs, unique ids
+    assert ids["fn1"].text().startswith("* Starred.")  # a label that is not a number is shown as is
+    assert [a.attrs["href"] for a in ids["fn1"].iter("a")] == ["#fnref1"]
+    assert not list(ids["fn2"].iter("a"))  # nothing to go back to
+
+
 def test_same_document_gives_the_same_bytes(tmp_path):
     first, _ = html_of(brief_like_sample(), tmp_path)
     second, _ = html_of(brief_like_sample(), tmp_path)
