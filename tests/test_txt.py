@@ -350,3 +350,183 @@ def test_98_317_acknowledgments_in_back_matter_and_disclaimer_recognised(hearing
     assert disclaimer.startswith("This document was prepared by the Congressional Research Service (CRS).")
     assert disclaimer.endswith("if you wish to copy or otherwise use copyrighted material.")
     assert not any("This document was prepared" in p for p in paragraphs(hearings))
+
+
+# ------------------------------------------------ synthetic fixtures (fixtures/SYNTHETIC.md)
+
+
+def synthetic(name: str) -> ir.Document:
+    return read_quietly(FIXTURES / name)
+
+
+LAYOUT_OUTLINE = [
+    (1, "1. Introduction"), (1, "2. The Repair Gap"), (2, "2.1. Ships and Crews"),
+    (2, "2.2. Spare Parts and Depots"), (1, "3. Recommendations"),
+]
+
+
+@pytest.mark.parametrize("name", ["synthetic-pdftotext-layout.txt", "synthetic-pdftotext-raw.txt"])
+def test_pdftotext_brief_title_block(name):
+    meta = synthetic(name).metadata
+    assert meta.title == "Undersea Cables and the Security of the Indo-Pacific"
+    assert meta.subtitle == "Why repair capacity matters more than new routes"
+    assert [(a.given, a.family) for a in meta.authors] == [("Anna", "Kowalski"), ("Tomás", "Rivera")]
+    assert meta.date == "2026-03"
+    assert meta.series == ir.Series("Policy Brief", "12")
+    assert meta.publisher == ir.Publisher("Institute for Maritime Studies")
+
+
+@pytest.mark.parametrize("name", ["synthetic-pdftotext-layout.txt", "synthetic-pdftotext-raw.txt"])
+def test_pdftotext_brief_furniture_removed_and_footnotes_gathered(name):
+    doc = synthetic(name)
+    assert headings(doc) == LAYOUT_OUTLINE
+    text = " ".join(paragraphs(doc))
+    for furniture in ("Page 1 of 3", "Page 2 of 3", "Policy Brief No. 12", "TeleGeography", "Lymington"):
+        assert furniture not in text
+    # the paragraph broken by page 1's footnotes and the page break is whole again
+    assert "simultaneous faults: when several cables fail in the same area" in text
+    assert len(doc.notes) == 6 and all(n.kind == "footnote" for n in doc.notes)
+    assert note_refs(doc.blocks) == [f"fn{i}" for i in range(1, 7)]
+    # digits glued to a word ('stations.1') and set apart ('weeks. 2 It') are both markers
+    assert "landing stations. Governments" in text and "stations.1" not in text
+    assert "rather than weeks. It sets out" in text
+    # footnote 3 runs on at the foot of page 2
+    assert note_text(doc, "3") == "International Cable Protection Committee, Annual Fault Statistics (Lymington: ICPC, 2025), 7."
+    assert note_text(doc, "6") == "Rivera, “Permits and Power at Sea”, 118–120."
+    lists = [b for b in doc.blocks if isinstance(b, ir.ListBlock)]
+    assert len(lists) == 1 and not lists[0].ordered and len(lists[0].items) == 4
+    assert plain(doc.blocks[-1].children).startswith("None of these steps")
+
+
+def test_pdftotext_layout_paragraph_count():
+    # first-line indents separate the paragraphs that no blank line separates
+    assert len(paragraphs(synthetic("synthetic-pdftotext-layout.txt"))) == 8
+
+
+@pytest.fixture(scope="module")
+def allcaps() -> ir.Document:
+    return synthetic("synthetic-allcaps-cp1252.txt")
+
+
+def test_allcaps_cp1252_warns_about_the_encoding():
+    with pytest.warns(briefconv.errors.BriefconvWarning, match="cp1252|Windows-1252"):
+        briefconv.read(FIXTURES / "synthetic-allcaps-cp1252.txt", "txt")
+
+
+def test_allcaps_title_block(allcaps):
+    meta = allcaps.metadata
+    assert meta.title == "Drones, Missiles and the Middle Powers: The Quiet Arms Race in Southeast Asia"
+    assert meta.series == ir.Series("Occasional Paper", "7/2025")
+    assert meta.date == "2025-11-14"
+    assert meta.authors == (
+        ir.Author("José Martínez", "José", "Martínez", "Dr", "Senior Fellow", ("Asia-Pacific Security Forum",)),
+        ir.Author("Aiko Tanaka", "Aiko", "Tanaka", "Prof", "Visiting Professor", ("Kyoto University",)),
+    )
+    assert meta.publisher.name == "Asia-Pacific Security Forum"
+
+
+def test_allcaps_headings_over_title_case_subheadings_and_no_contents(allcaps):
+    assert headings(allcaps) == [
+        (1, "SUMMARY"), (1, "THE NEW ARSENALS"), (2, "Drones at Sea"), (2, "Missiles on Land"),
+        (1, "WHY MIDDLE POWERS ARM"), (1, "POLICY OPTIONS"),
+    ]
+    text = " ".join(paragraphs(allcaps))
+    assert "...." not in text and "CONTENTS" not in text and "Page 2 of 5" not in text
+    assert "safe – a change that affects great powers" in text  # joined across 'Page 3 of 5'
+    assert "The €-denominated contracts" in text
+    assert len(paragraphs(allcaps)) == 8
+
+
+def test_allcaps_paren_markers_but_not_an_enumeration(allcaps):
+    assert len(allcaps.notes) == 6
+    assert note_refs(allcaps.blocks) == [f"fn{i}" for i in range(1, 7)]
+    text = " ".join(paragraphs(allcaps))
+    assert "three motives: (1) deterring a much larger neighbour, (2) protecting offshore resources and (3) building" in text
+    assert "(4)" not in text
+    assert note_text(allcaps, "2") == "Interviews were conducted between March and August 2025 on condition of anonymity."
+    by_label = {n.label: n for n in allcaps.notes}
+    assert ir.NoteCrossRef("fn3", (ir.Text("Ibid."),)) in by_label["4"].blocks[0].children
+    assert ir.NoteCrossRef("fn2", (ir.Text("note 2"),)) in by_label["6"].blocks[0].children
+    numbered = [b for b in allcaps.blocks if isinstance(b, ir.ListBlock)]
+    assert len(numbered) == 1 and numbered[0].ordered and len(numbered[0].items) == 3
+
+
+@pytest.fixture(scope="module")
+def mekong() -> ir.Document:
+    return synthetic("synthetic-bullets-utf16.txt")
+
+
+def test_utf16_bullets_title_block(mekong):
+    meta = mekong.metadata
+    assert meta.title == "Water, Power and Peace on the Mekong"
+    assert meta.series == ir.Series("Briefing Note", "4/2026")
+    assert meta.date == "2026-02-03"
+    assert meta.authors == (
+        ir.Author("Sophie Laurent", "Sophie", "Laurent", None, "Research Fellow",
+                  ("Centre for River Basin Governance",), "sophie.laurent@example.org"),
+    )
+    assert meta.keywords == ("Mekong", "hydropower", "water diplomacy", "China")
+    assert meta.licence.url == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_utf16_roman_and_lettered_headings(mekong):
+    assert headings(mekong) == [
+        (1, "I. The River in Numbers"), (1, "II. Dams and Their Neighbours"), (2, "A. Upstream"),
+        (2, "B. Downstream"), (2, "C. The Mekong River Commission"), (1, "III. What Can Be Done"),
+    ]
+    assert len(paragraphs(mekong)) == 6
+
+
+def test_utf16_lists_of_every_bullet_kind(mekong):
+    lists = [b for b in mekong.blocks if isinstance(b, ir.ListBlock)]
+    assert [(l.ordered, len(l.items)) for l in lists] == [(False, 3), (False, 3), (True, 3)]
+    nested = lists[1].items[1]
+    assert plain(nested[0].children) == "the costs fall on fishing and farming communities, many of them far from the dam sites;"
+    assert isinstance(nested[1], ir.ListBlock) and len(nested[1].items) == 2
+    assert plain(lists[2].items[0][0].children) == "publish real-time data on reservoir levels and releases;"
+    # a note marker inside a list item is a reference too
+    assert note_refs(mekong.blocks) == [f"fn{i}" for i in range(1, 7)]
+
+
+def test_utf16_endnotes_with_cross_references(mekong):
+    assert len(mekong.notes) == 6
+    assert note_text(mekong, "3") == 'Sebastian Biba, "China\'s Hydro-Politics in the Mekong", Water International 45 (2024): 301-317.'
+    by_label = {n.label: n for n in mekong.notes}
+    assert by_label["5"].blocks[0].children[1] == ir.NoteCrossRef("fn4", (ir.Text("n. 4"),))
+    assert by_label["2"].blocks[0].children[0] == ir.NoteCrossRef("fn1", (ir.Text("Ibid."),))
+
+
+@pytest.fixture(scope="module")
+def thaw() -> ir.Document:
+    return synthetic("synthetic-wrapped-running-heads.txt")
+
+
+def test_wrapped_title_first_then_byline(thaw):
+    meta = thaw.metadata
+    assert meta.title == "The Seoul-Tokyo Thaw and What It Means for Regional Trade"
+    assert [a.name for a in meta.authors] == ["Min-ji Park", "Daniel O'Connor"]
+    assert meta.date == "2026-04-02"
+    assert meta.series == ir.Series("Global Policy Watch", "41")
+    assert meta.abstract.startswith("Relations between South Korea and Japan have improved faster than most")
+
+
+def test_wrapped_hyphenation_and_running_heads(thaw):
+    assert headings(thaw) == [(1, "THE POLITICAL BACKGROUND"), (1, "THE ECONOMIC RECORD"), (1, "WHAT COULD GO WRONG")]
+    paras = paragraphs(thaw)
+    assert len(paras) == 5
+    text = " ".join(paras)
+    assert "the international rules" in text          # 'inter-' / 'national' joined
+    assert "Lee Jae-Myung's advisers" in text         # 'Jae-' / 'Myung' kept
+    assert "self-certification schemes" in text       # 'self-' keeps its hyphen
+    assert "describe the relationship as" in text
+    assert "GLOBAL POLICY WATCH" not in text and "- 2 -" not in text
+    assert "could undo much of the goodwill built over three years." in text
+
+
+def test_wrapped_bracket_references(thaw):
+    assert len(thaw.notes) == 5
+    assert note_refs(thaw.blocks) == [f"fn{i}" for i in range(1, 6)]
+    assert "fastest rise in a decade. Japanese" in " ".join(paragraphs(thaw))
+    assert note_text(thaw, "1") == 'Yonhap News Agency, "Lee, Ishiba agree to expand shuttle diplomacy", 30 September 2025.'
+    links = [n.url for n in walk(thaw.notes[2].blocks[0].children) if isinstance(n, ir.Link)]
+    assert links == ["https://www.kita.org/stats"]

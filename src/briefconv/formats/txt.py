@@ -189,12 +189,13 @@ def gather_page_footnotes(pages: list[list[str]]) -> list[RawNote]:
     seen_text = ""
     for page in pages:
         expected = notes[-1].number + 1 if notes else 1
-        start = _footnote_start(page, expected, seen_text)
+        unfinished = bool(notes) and not rules.ends_sentence(notes[-1].paragraphs[-1][-1])
+        start = _footnote_start(page, expected, seen_text, unfinished)
         body = page if start is None else page[:start]
         seen_text = (seen_text + "\n" + "\n".join(body))[-20000:]
         if start is None:
             continue
-        found = _read_entries(page[start:], expected, kind="footnote")
+        found = _read_entries(page[start:], expected, kind="footnote", carry=notes[-1] if notes else None)
         if not found:
             continue
         notes.extend(found)
@@ -204,7 +205,7 @@ def gather_page_footnotes(pages: list[list[str]]) -> list[RawNote]:
     return notes
 
 
-def _footnote_start(page: list[str], expected: int, earlier: str) -> int | None:
+def _footnote_start(page: list[str], expected: int, earlier: str, unfinished: bool) -> int | None:
     separator = None
     for i in range(len(page) - 1, max(-1, len(page) - 60), -1):
         if rules.is_separator(page[i]):
@@ -217,16 +218,44 @@ def _footnote_start(page: list[str], expected: int, earlier: str) -> int | None:
             if entry and entry[0] == expected:
                 page[separator] = ""
                 return following
-    for i, line in enumerate(page):
-        entry = rules.note_entry(line)
-        if not entry or entry[0] != expected or i == 0 or page[i - 1].strip() and page[i - 1] != FURNITURE:
+    for i in range(len(page) - 1, 0, -1):  # the lowest plausible start wins
+        entry = rules.note_entry(page[i])
+        if not entry or entry[0] != expected:
             continue
-        if not _only_entries_follow(page, i, expected):
+        after_blank = not page[i - 1].strip() or page[i - 1] == FURNITURE
+        # '1Text' or '¹ Text' right under the body: pdftotext's raw mode leaves no blank line
+        glued = entry[3] in ("glued", "super") and entry[0] == expected and not after_blank
+        start = i if after_blank else _carried_over(page, i, unfinished)
+        if start is None and glued:
+            start = i
+        if start is None or not _only_entries_follow(page, i, expected):
             continue
-        before = earlier + "\n" + "\n".join(page[:i])
+        before = earlier + "\n" + "\n".join(page[:start])
         if any(m.number == expected for m in rules.inline_markers(before[-5000:])):
-            return i
+            return start
     return None
+
+
+def _carried_over(page: list[str], entry: int, unfinished: bool) -> int | None:
+    """Where the tail of the previous page's last footnote starts, just above ``entry``.
+
+    The tail is one to three lines; above it is a blank line, a finished sentence or a
+    colon (the end of the body text on this page).
+    """
+    if not unfinished or entry < 2:
+        return None
+
+    def boundary(line: str) -> bool:
+        return not line.strip() or line == FURNITURE or rules.ends_sentence(line) or line.rstrip().endswith(":")
+
+    start = entry - 1
+    if boundary(page[start]) and not rules.ends_sentence(page[start]):
+        return None
+    while start > 0 and entry - start < 3 and not boundary(page[start - 1]):
+        start -= 1
+    if start == 0 or not boundary(page[start - 1]):
+        return None
+    return start
 
 
 def _only_entries_follow(page: list[str], start: int, expected: int) -> bool:
@@ -236,20 +265,21 @@ def _only_entries_follow(page: list[str], start: int, expected: int) -> bool:
     for line in page[start + 1:]:
         if not line.strip() or line == FURNITURE:
             blank_run += 1
-            if blank_run > 2:
-                return False
             continue
+        if blank_run > 2:
+            return False  # a wide gap, then more text: that was not the page foot
         blank_run = 0
         entry = rules.note_entry(line)
         if entry and entry[0] == number + 1:
             number += 1
-        elif len(line.strip()) > 0 and rules.ends_sentence(page[start]) and line.strip()[:1].isupper() and not line.startswith(" "):
-            # an unnumbered full line after a finished note: body text, not a footnote
-            return False
+        elif entry and entry[0] <= number and rules.word_count(line) > 3:
+            return False  # numbering starts again: body text with a numbered line
     return True
 
 
-def _read_entries(lines: list[str], expected: int | None, kind: str = "endnote") -> list[RawNote]:
+def _read_entries(lines: list[str], expected: int | None, kind: str = "endnote", carry: RawNote | None = None) -> list[RawNote]:
+    """Notes opened by entry lines numbered on from ``expected``; lines before the first
+    entry continue ``carry`` (a footnote that ran on from the previous page)."""
     notes: list[RawNote] = []
     paragraph_break = False
     for line in lines:
@@ -265,11 +295,49 @@ def _read_entries(lines: list[str], expected: int | None, kind: str = "endnote")
                 notes[-1].paragraphs.append([line.strip()])
             else:
                 notes[-1].paragraphs[-1].append(line.strip())
+        elif carry is not None:
+            carry.paragraphs[-1].append(line.strip())
         paragraph_break = False
     return notes
 
 
 # ============================================================ stage 4: chunks
+
+
+def split_run_in_headings(chunks: list[Chunk]) -> list[Chunk]:
+    """'1. Introduction' directly above the first line of text: a chunk of its own.
+
+    pdftotext leaves no blank line between a heading and its text; the heading is
+    then the first line of a chunk (above an indented first line), or a numbered line
+    between a finished sentence and a capital.
+    """
+    out: list[Chunk] = []
+    for chunk in chunks:
+        lines, broken = chunk.lines, chunk.broken
+        if len(lines) >= 2 and _heading_above_text(lines):
+            out.append(Chunk([lines[0]], broken))
+            lines, broken = lines[1:], False
+        start = 0
+        for i in range(1, len(lines) - 1):
+            if i > start and rules.ends_sentence(lines[i - 1]) and _numbered_heading(lines[i].strip()) and _heading_above_text(lines[i:]):
+                out.append(Chunk(lines[start:i], broken if start == 0 else False))
+                out.append(Chunk([lines[i]]))
+                start, broken = i + 1, False
+        out.append(Chunk(lines[start:], broken if start == 0 else False))
+    return out
+
+
+def _heading_above_text(lines: list[str]) -> bool:
+    first, second = lines[0], lines[1]
+    if rules.ends_sentence(first) or not second.strip()[:1].isupper() or _list_lines(lines):
+        return False
+    if first.split()[-1].lower() in rules.SMALL_WORDS:
+        return False
+    if _numbered_heading(first.strip()):
+        return len(first.strip()) < 0.8 * max(len(line.strip()) for line in lines)
+    if _indent(second) <= _indent(first):
+        return False
+    return len(lines) >= 3 and heading_style(Chunk([first]), Chunk(lines[1:])) is not None
 
 
 def make_chunks(pages: list[list[str]]) -> list[Chunk]:
@@ -462,14 +530,27 @@ def rule_report_number(line: FrontLine) -> bool:
 _SERIES = re.compile(r"(?P<name>[A-Z][^:#]{1,60}?)\s*(?::|#|No\.|Number|Issue)\s*(?P<number>\d[\d/.\-]{0,15})")
 
 
+_GENRE_SERIES = re.compile(r"(?P<name>[A-Z][\w\-]*(?: [\w\-&]+){0,5})\s+(?P<number>\d[\d/.\-]{0,15})")
+SERIES_GENRES = {
+    "paper", "papers", "brief", "briefs", "note", "notes", "report", "commentary", "analysis",
+    "focus", "series", "insight", "insights", "perspective", "perspectives", "update", "issue",
+    "bulletin", "memo", "backgrounder", "explainer", "digest",
+}
+
+
 def rule_series(line: FrontLine) -> bool:
+    """'CAPSS In Focus: 03/2026', 'Policy Brief No. 12', 'Occasional Paper 7/2025'."""
     text = line.text
     if len(text) > 90:
         return False
     m = _SERIES.fullmatch(text)
+    if not m:
+        m = _GENRE_SERIES.fullmatch(text)
+        if m and m.group("name").split()[-1].lower() not in SERIES_GENRES:
+            return False
     if not m or rules.word_count(m.group("name")) > 6:
         return False
-    line.kind, line.value = "series", (m.group("name").strip(), m.group("number"))
+    line.kind, line.value = "series", (m.group("name").strip().rstrip(",;-–—").strip(), m.group("number"))
     return True
 
 
@@ -520,6 +601,21 @@ def rule_honorific_author(line: FrontLine) -> bool:
     return False
 
 
+def rule_author_with_role(line: FrontLine) -> bool:
+    """'Dr José Martínez, Senior Fellow, Asia-Pacific Forum': a name, then role and affiliation."""
+    text = line.text.strip()
+    if len(text) > 200 or ", " not in text:
+        return False
+    name, _, rest = text.partition(", ")
+    if not rules.looks_like_name(rules.split_honorific(name)[1]):
+        return False
+    found = rules.role_and_affiliations(rest)
+    if not found or not found[0]:
+        return False
+    line.kind, line.value = "author+role", (name, found)
+    return True
+
+
 def rule_role(line: FrontLine) -> bool:
     """'Research Associate, Centre for X': a role with an organisation, or a role alone."""
     found = rules.role_and_affiliations(line.text)
@@ -546,7 +642,7 @@ def rule_place(line: FrontLine) -> bool:
 #: Rules for a title-block line, tried in order; the first that recognises it wins.
 FRONT_RULES = (
     rule_disclaimer, rule_licence, rule_keywords, rule_abstract, rule_report_number,
-    rule_date, rule_series, rule_email, rule_byline, rule_honorific_author, rule_role,
+    rule_date, rule_series, rule_email, rule_byline, rule_author_with_role, rule_honorific_author, rule_role,
     rule_publisher, rule_place,
 )
 
@@ -712,12 +808,12 @@ def assemble_front(lines: list[FrontLine]) -> Front:
                 front.title, title_chunk = line.text, line.chunk
                 continue
             if line.chunk == title_chunk and not front.authors and not rules.looks_like_name(line.text):
-                if front.subtitle is None and (line.text[:1].islower() or front.title.endswith((":", "-", "–"))):
+                if front.subtitle is None and _continues_title(front.title, line.text):
                     front.title = f"{front.title} {line.text}"
-                elif front.subtitle is None and not front.title.endswith(" of") and not front.title[-1:].isalpha():
+                elif front.subtitle is None:
                     front.subtitle = line.text
                 else:
-                    front.title = f"{front.title} {line.text}"
+                    front.subtitle = f"{front.subtitle} {line.text}"
                 continue
             if rules.looks_like_name(line.text) or rules.looks_like_name(rules.split_honorific(line.text)[1]):
                 kind, value = "authors", [line.text]
@@ -734,7 +830,13 @@ def assemble_front(lines: list[FrontLine]) -> Front:
                 front.extra.setdefault("front-matter", "")
                 front.extra["front-matter"] = (front.extra["front-matter"] + "\n" + line.text).strip()
                 continue
-        if kind == "authors":
+        if kind == "author+role":
+            person, (role, affiliations) = value  # type: ignore[misc]
+            author = _author(person)
+            author["role"], author["affiliations"] = role, tuple(affiliations)
+            front.authors.append(author)
+            last_author_chunk = line.chunk
+        elif kind == "authors":
             for person in value:  # type: ignore[union-attr]
                 front.authors.append(_author(person))
             last_author_chunk = line.chunk
@@ -771,6 +873,16 @@ def assemble_front(lines: list[FrontLine]) -> Front:
             front.abstract = str(value)
     _prefer_printed_spelling(front)
     return front
+
+
+def _continues_title(title: str, line: str) -> bool:
+    """Whether ``line`` is the wrapped rest of ``title`` rather than a subtitle under it."""
+    last_word = title.split()[-1].lower() if title.split() else ""
+    if last_word in rules.SMALL_WORDS or title.endswith((":", "-", "–", ",", "&")):
+        return True
+    if line[:1].islower():
+        return True
+    return _title_case_ratio(title) >= 0.7 and _title_case_ratio(line) >= 0.7
 
 
 def _author(text: str) -> dict:
@@ -999,6 +1111,7 @@ def _split_chunk(lines: list[str]) -> list:
     parts: list = []
     current: list[str] = []
     base_indent = min(_indent(line) for line in lines)
+    width = max(len(line) for line in lines)
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -1009,7 +1122,9 @@ def _split_chunk(lines: list[str]) -> list:
             raw_list, i = _read_list(lines, i)
             parts.append(raw_list)
             continue
-        if current and _indent(line) > base_indent + 1 and rules.ends_sentence(current[-1]) and len(lines) > 2:
+        if current and rules.ends_sentence(current[-1]) and len(lines) > 2 and (
+            _indent(line) > base_indent + 1 or _short_line(current[-1], width) and line.strip()[:1].isupper()
+        ):
             parts.append(current)
             current = []
         current.append(line)
@@ -1017,6 +1132,11 @@ def _split_chunk(lines: list[str]) -> list:
     if current:
         parts.append(current)
     return parts
+
+
+def _short_line(line: str, width: int) -> bool:
+    """A line that ends well before the wrap width: the last line of a paragraph."""
+    return width >= 40 and len(line.rstrip()) < 0.6 * width
 
 
 def _ordered_run(lines: list[str], i: int) -> bool:
@@ -1038,13 +1158,20 @@ def _read_list(lines: list[str], i: int) -> tuple[RawList, int]:
     start = _ordered(lines[i])[0] if ordered else 1  # type: ignore[index]
     raw = RawList(ordered, start)
     expected = start
+    width = max(len(line) for line in lines)
     while i < len(lines):
         line = lines[i]
         marker = _ordered(line) if ordered else _bullet(line)
         indent = _indent(line)
         nested_marker = _bullet(line) is not None or _ordered(line) is not None
+        if marker is None and raw.items and rules.ends_sentence(raw.items[-1][0][-1]) and (
+            indent < base or _short_line(raw.items[-1][0][-1], width) and len(raw.items[-1][0]) > 1
+        ):
+            break  # a line set further left, or after a short finished line: the text goes on
         if ordered and marker is not None and marker[0] != expected and indent <= base:  # type: ignore[index]
             marker = None
+        if nested_marker and indent < base:
+            break  # back to the enclosing list
         if marker is not None and indent <= base + 1:
             text = line[marker[1]:] if ordered else line[marker:]  # type: ignore[index]
             raw.items.append([[text.strip()], None])
@@ -1064,8 +1191,24 @@ def _read_list(lines: list[str], i: int) -> tuple[RawList, int]:
     return raw, i
 
 
+def _letters_after_letters(blocks: list[RawBlock]) -> None:
+    """'C.' after 'B.' is the third lettered heading, not the Roman numeral 100."""
+    last_letter = ""
+    for block in blocks:
+        if block.kind != "heading" or block.style[0] not in ("roman", "alpha"):
+            continue
+        label = block.text.split(".", 1)[0]
+        if block.style[0] == "roman" and len(label) == 1 and last_letter and ord(label) == ord(last_letter) + 1:
+            block.style = ("alpha", 1)
+        if block.style[0] == "alpha":
+            last_letter = label
+        elif len(label) > 1 or label == "I":
+            last_letter = ""
+
+
 def assign_levels(blocks: list[RawBlock]) -> dict[tuple, int]:
     """Heading levels from the order in which each heading family first appears."""
+    _letters_after_letters(blocks)
     families: list[str] = []
     for block in blocks:
         if block.kind == "heading" and block.style[0] not in families:
@@ -1157,7 +1300,12 @@ def body_inlines(text: str, resolver: MarkerResolver | None) -> tuple[ir.Inline,
         parens = {m.number for m in markers if m.style == "paren" and m.start > 0 and text[m.start - 1] == " "}
         for marker in markers:
             if taken.free(marker.start, marker.end) and resolver.resolve(text, marker, parens):
-                spans.append((marker.start, marker.end, ("ref", marker.number)))
+                start = marker.start
+                if marker.style in ("bracket", "paren", "caret") and start and text[start - 1] == " " and (
+                    marker.end == len(text) or not text[marker.end].isalnum()
+                ):
+                    start -= 1  # 'in a decade [3].': the space belonged to the marker
+                spans.append((start, marker.end, ("ref", marker.number)))
     return _assemble(text, spans, resolver)
 
 
@@ -1273,7 +1421,7 @@ def read_txt(data: bytes, options: Mapping[str, str]) -> ir.Document:
     pages = split_pages(text)
     remove_furniture(pages)
     page_notes = gather_page_footnotes(pages)
-    chunks = make_chunks(pages)
+    chunks = split_run_in_headings(make_chunks(pages))
     joiner = Joiner(text)
     front, body_start = read_front(chunks)
     regions = split_regions(chunks[body_start:], joiner)

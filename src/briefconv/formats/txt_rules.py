@@ -103,6 +103,7 @@ _INLINE_MARKER = re.compile(
     r"|\^(?P<caret>\d{1,4})"
     r"|\((?P<paren>\d{1,3})\)"
     r"|(?<=[a-z.,;:!?\"”’)])(?P<glued>\d{1,3})(?![\w.,]\d|\d|[A-Za-z%])"
+    r"|(?<=[.,;:!?\"”’)]) (?P<spaced>\d{1,3})(?= [A-Z“\"‘]|$)"
 )
 
 
@@ -117,6 +118,8 @@ def inline_markers(text: str) -> list[MarkerMatch]:
         else:
             number = int(digits)
         if number == 0:
+            continue
+        if style == "spaced" and m.start() >= 1 and text[m.start() - 1].isdigit():
             continue
         if style == "glued" and not _plausible_glued(text, m.start()):
             continue
@@ -154,12 +157,13 @@ _ENTRY = re.compile(
     r"|\((?P<paren>\d{1,4})\)[ \t]*"
     r"|\^(?P<caret>\d{1,4})[ \t]*"
     r"|(?P<num>\d{1,4})(?:[.):][ \t]+|[ \t]+)"
+    r"|(?P<glued>\d{1,3})(?=[A-Z“\"‘(\[])"
     r")(?=\S)"
 )
 
 
-def note_entry(line: str) -> tuple[int, str, int] | None:
-    """(number, rest of the line, indent) when ``line`` opens a note: '¹ x', '1. x', '[1] x'."""
+def note_entry(line: str) -> tuple[int, str, int, str] | None:
+    """(number, rest, indent, style) when ``line`` opens a note: '¹ x', '1. x', '[1] x', '1X'."""
     m = _ENTRY.match(line)
     if not m:
         return None
@@ -167,7 +171,7 @@ def note_entry(line: str) -> tuple[int, str, int] | None:
     digits = m.group(style)
     number = superscript_to_int(digits) if style == "super" else int(digits)
     indent = len(line) - len(line.lstrip())
-    return number, line[m.end():], indent
+    return number, line[m.end():], indent, style
 
 
 _NOTES_HEADING = re.compile(
@@ -328,7 +332,6 @@ _HONORIFIC = re.compile(
     r"(?i)(?P<h>" + "|".join(sorted((re.escape(h) for h in HONORIFICS), key=len, reverse=True))
     + r")\.?(?:\s*\((?:retd|retired|r)\.?\))?\s+(?=[A-Z])"
 )
-_NAME_WORD = re.compile(r"(?:[A-Z][a-zA-Z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:van|von|de|der|den|da|di|du|le|la|bin|binti|al|el|ibn|dos|das|del)|(?:Jr|Sr|II|III|IV)\.?)")
 
 ORG_WORDS = {
     "centre", "center", "institute", "institution", "service", "foundation", "council",
@@ -380,7 +383,22 @@ def looks_like_name(text: str) -> bool:
         return False
     if text.isupper() and len(text) > 3 and not all(len(w) <= 2 for w in words):
         return False  # ALL CAPS lines are organisations or headings far more often
-    return all(_NAME_WORD.fullmatch(w.rstrip(",")) for w in words) and words[0][0].isupper()
+    return all(_is_name_word(w.rstrip(",")) for w in words) and words[0][0].isupper()
+
+
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "bin", "binti", "al", "el", "ibn", "dos", "das", "del"}
+
+
+def _is_name_word(word: str) -> bool:
+    """'Tomás', 'O’Neill', 'Jae-Myung', 'P.', 'J.R.', 'van', 'Jr.'."""
+    if word.lower() in _PARTICLES or word.rstrip(".") in ("Jr", "Sr", "II", "III", "IV"):
+        return True
+    bare = word.rstrip(".")
+    if not bare or not bare[0].isupper():
+        return False
+    if all(part.isalpha() and len(part) == 1 for part in bare.split(".")):
+        return True  # initials
+    return all(c.isalpha() or c in "'’-" for c in bare) and len(bare) >= 2 and not bare[1:].isupper() or bare.isupper() and len(bare) <= 3
 
 
 def parse_name(text: str) -> ParsedName:
@@ -449,7 +467,7 @@ def title_case_org(text: str) -> str:
         elif len(word) <= 5 and word.isalpha() and word not in {"POWER", "STUDY", "ASIAN", "WORLD"} and _looks_acronym(word):
             out.append(word)
         else:
-            out.append(word[:1] + word[1:].lower())
+            out.append("-".join(part[:1] + part[1:].lower() for part in word.split("-")))
     return " ".join(out)
 
 
