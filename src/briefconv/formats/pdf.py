@@ -426,7 +426,7 @@ class _Typesetter:
         """The disclaimer and licence, typeset for the foot of the first page."""
         parts = []
         if self.meta.disclaimer:
-            parts.append(self.markup.text(self.meta.disclaimer, ""))
+            parts.append("<b>Disclaimer:</b> " + self.markup.text(self.meta.disclaimer, ""))
         licence = self.meta.licence
         if licence and (licence.text or licence.url):
             text = self.markup.text(licence.text or licence.url or "", "")
