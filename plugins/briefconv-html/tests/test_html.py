@@ -270,6 +270,16 @@ def test_no_external_resources_and_a_print_stylesheet(tmp_path):
     assert "@import" not in css and "url(" not in css and "@font-face" not in css
 
 
+def test_identifiers_are_shown_with_readable_labels(tmp_path):
+    doc = brief_like_sample(identifiers={"doi": "10.1234/brief.3", "report-number": "R44243"}, series=None)
+    root = parse(html_of(doc, tmp_path)[0])
+    visible = " ".join(root.find("body").text().split())
+    assert "DOI 10.1234/brief.3" in visible and "Report number R44243" in visible
+    assert [a.attrs["href"] for a in root.iter("a") if a.text() == "10.1234/brief.3"] == ["https://doi.org/10.1234/brief.3"]
+    assert ("citation_doi", "10.1234/brief.3") in meta_tags(root)
+    assert ("citation_technical_report_number", "R44243") in meta_tags(root)
+
+
 def test_language_comes_from_the_metadata(tmp_path):
     root = parse(html_of(brief_like_sample(language="ko"), tmp_path)[0])
     assert root.find("html").attrs["lang"] == "ko"

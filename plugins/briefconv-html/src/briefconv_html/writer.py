@@ -43,6 +43,8 @@ _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
+_IDENTIFIER_LABELS = {"issn": "ISSN", "eissn": "eISSN", "isbn": "ISBN", "doi": "DOI", "url": "URL",
+                      "journal-id": "Journal ID"}
 _BACKLINK_ARROW = "\u21a9\ufe0e"  # ↩ as text, not as a coloured emoji
 
 STYLESHEET = """
@@ -234,8 +236,9 @@ class _Page:
             tags.append(("citation_publication_date", _scholar_date(meta.date)))
         if meta.publisher:
             tags.append(("citation_technical_report_institution", meta.publisher.name))
-        if meta.series and meta.series.number:
-            tags.append(("citation_technical_report_number", meta.series.number))
+        report_number = meta.identifiers.get("report-number") or (meta.series and meta.series.number)
+        if report_number:
+            tags.append(("citation_technical_report_number", report_number))
         tags.append(("citation_language", self.language))
         tags += [("citation_keywords", k) for k in meta.keywords]
         for scheme in ("doi", "issn", "isbn"):
@@ -306,12 +309,18 @@ class _Page:
         if meta.licence and (meta.licence.text or meta.licence.url):
             lines.append(f'<p class="licence">{self._licence(meta.licence)}</p>')
         if meta.identifiers:
-            shown = " · ".join(
-                f'<span class="identifier">{escape(scheme.upper())} {escape(value)}</span>'
-                for scheme, value in sorted(meta.identifiers.items())
-            )
+            shown = " · ".join(self._identifier(scheme, value) for scheme, value in sorted(meta.identifiers.items()))
             lines.append(f'<p class="identifiers">{shown}</p>')
         return lines
+
+    def _identifier(self, scheme: str, value: str) -> str:
+        label = _IDENTIFIER_LABELS.get(scheme) or scheme.replace("-", " ").capitalize()
+        shown = escape(value)
+        if scheme == "doi":
+            shown = f'<a href="https://doi.org/{_attr(value)}">{shown}</a>'
+        elif scheme == "url" and _SAFE_URL.match(value):
+            shown = f'<a href="{_attr(value)}">{shown}</a>'
+        return f'<span class="identifier">{escape(label)} {shown}</span>'
 
     def _licence(self, licence: ir.Licence) -> str:
         text = escape(licence.text or licence.url or "")
