@@ -430,3 +430,23 @@ def test_hyphenation_points_match_pyphen(language, sample_path):
     ours = hyphenator(language)
     reference = pyphen.Pyphen(lang=language.replace("-", "_"), left=2, right=3)
     assert {w: list(ours(w)) for w in words} == {w: list(reference.iterate(w)) for w in words}
+
+
+def test_long_titles_are_shortened_in_the_running_header_and_long_disclaimers_still_print():
+    title = "A Very Long Title That Goes On and On About Many Things Without Any Colon To Shorten It At All"
+    body = [para("Sentence number %d of a brief that needs more than one page to say it. " % i * 6) for i in range(30)]
+    doc = small_doc(*body, title=title, series=ir.Series("A Series With a Long Name", "12/2026"),
+                    disclaimer="Disclaimer words. " * 300)
+    reader = pypdf.PdfReader(io.BytesIO(write_pdf(doc, {})))
+    header = [line.strip() for line in reader.pages[1].extract_text().splitlines()[:3]]
+    assert any(line.endswith("…") and title.startswith(line[:-2]) for line in header), header
+    text = re.sub(r"\s+", " ", "".join(page.extract_text() for page in reader.pages))
+    assert text.count("Disclaimer words.") == 300
+
+
+def test_footnotes_are_set_as_endnotes_with_a_warning():
+    note = ir.Note("n1", "1", (para("The note."),), kind="footnote")
+    doc = small_doc(para("Text", ir.NoteRef("n1"), "."), notes=(note,), extra={"notes": "footnotes"})
+    with pytest.warns(briefconv.errors.BriefconvWarning, match="endnotes"):
+        data = write_pdf(doc, {})
+    assert "Notes" in pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()

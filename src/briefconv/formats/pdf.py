@@ -311,6 +311,9 @@ class _Typesetter:
         self.markup.font_size = self.styles["body"].fontSize
         self.outline_level = -1
         self.heading_count = 0
+        self.front_matter_end: list = []  # disclaimer and licence when too long for the foot
+        if self.meta.extra.get("notes", "endnotes").lower() not in ("endnotes", "endnote"):
+            warn(f"the PDF writer sets notes as endnotes only (notes={self.meta.extra['notes']!r} ignored)")
 
     # ---------------------------------------------------------------- building
 
@@ -321,6 +324,9 @@ class _Typesetter:
 
         foot = self.first_page_foot()
         foot_height = sum(h for _, h in foot) + (8 if foot else 0)
+        if foot_height > MAX_FOOT_SHARE * (self.page_height - self.margin_top - self.margin_bottom):
+            self.front_matter_end = [paragraph for paragraph, _ in foot]  # too long for the foot
+            foot, foot_height = [], 0
         buffer = io.BytesIO()
         doc = BaseDocTemplate(
             buffer,
@@ -397,8 +403,11 @@ class _Typesetter:
     def decorate_later(self, canvas, doc) -> None:
         canvas.saveState()
         top = self.page_height - self.margin_top + 9 * MM
-        left = self.paragraph(self.markup.text(series_line(self.meta), ""), "running")
-        right = self.paragraph(self.markup.text(short_title(self.meta), ""), "running_right")
+        size = self.styles["running"].fontSize
+        left_text = self.fit(series_line(self.meta), self.text_width * 0.4, size)
+        right_text = self.fit(short_title(self.meta), self.text_width * 0.6 - 12, size)
+        left = self.paragraph(self.markup.text(left_text, ""), "running")
+        right = self.paragraph(self.markup.text(right_text, ""), "running_right")
         for flowable in (left, right):
             flowable.wrap(self.text_width, 30)
             flowable.drawOn(canvas, self.margin_x, top)
@@ -414,6 +423,15 @@ class _Typesetter:
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
         return stringWidth(text, self.fonts.regular, size)
+
+    def fit(self, text: str, width: float, size: float) -> str:
+        """``text`` cut at a word and ended with an ellipsis if it is wider than ``width``."""
+        if self.string_width(text, size) <= width:
+            return text
+        words = text.split()
+        while len(words) > 1 and self.string_width(" ".join(words) + " …", size) > width:
+            words.pop()
+        return " ".join(words).rstrip(",;:") + " …"
 
     @staticmethod
     def draw_note_backlink(canvas, kind, label) -> None:
@@ -451,7 +469,7 @@ class _Typesetter:
         return Paragraph(markup, self.styles[style])
 
     def story(self) -> list:
-        story = self.masthead() + self.title_block()
+        story = self.masthead() + self.title_block() + self.front_matter_end
         story += self.blocks(self.document.blocks)
         if self.document.back:
             story += self.blocks(self.document.back)
@@ -600,6 +618,7 @@ class _Typesetter:
         return out
 
 
+MAX_FOOT_SHARE = 0.3  # of the page's text height: longer disclaimers go after the keywords
 HEADING_ROOM = 90  # points: the heading and about four lines
 NOTE_HANG = 16
 QUOTE_INDENT = 22
