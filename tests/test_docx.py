@@ -710,3 +710,17 @@ def test_reader_understands_what_word_writes():
     assert ir.NoteCrossRef("fn1", (T("1"),)) in document.notes[2].blocks[0].children
     assert document.blocks[3] == ir.ListBlock(True, ((P(T("item")),),), start=4)
     assert document.blocks[4] == ir.BlockQuote((P(T("quoted")),))
+
+
+def test_reader_reads_strict_open_xml(sample_docx, sample_doc):
+    strict = {}
+    for name, body in parts(sample_docx).items():
+        body = body.replace(b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                            b"http://purl.oclc.org/ooxml/wordprocessingml/main")
+        body = body.replace(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                            b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+        strict[name] = body
+    document = read_docx(zip_of(strict), {})
+    assert headings(document) == headings(sample_doc)
+    assert len(document.notes) == 17
+    assert len(note_links(document)) == 14

@@ -1100,6 +1100,11 @@ def _apply_house_look(styles_root, language: str | None) -> None:
 MAIN_DOCUMENT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 STRICT_MAIN_DOCUMENT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 MAX_STYLE_DEPTH = 20
+#: Word's "Strict Open XML" files use other namespaces for the same vocabulary.
+STRICT_NAMESPACES = (
+    (b"http://purl.oclc.org/ooxml/wordprocessingml/main", W_NS.encode()),
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships", R_NS.encode()),
+)
 QUOTE_STYLES = {"quote", "intense quote", "block text", "block quotation", "quotations"}
 
 
@@ -1132,8 +1137,11 @@ class _Package:
         if self._parser is None:
             self._parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                                            huge_tree=False, remove_comments=True, remove_pis=True)
+        data = self.read(name)
+        for strict, transitional in STRICT_NAMESPACES:
+            data = data.replace(strict, transitional)
         try:
-            return etree.fromstring(self.read(name), self._parser)
+            return etree.fromstring(data, self._parser)
         except etree.XMLSyntaxError as exc:
             raise InputError(f"part {name!r} is not well-formed XML: {exc}".split("\n")[0]) from None
 
@@ -1487,7 +1495,8 @@ class _DocxReader:
                     self.bookmark_notes.setdefault(bookmark, note_id)
 
     def _read_notes(self) -> list[ir.Note]:
-        notes: dict[str, ir.Note] = {}
+        # First every note's bookmarks, so a footnote may point into an endnote and back.
+        found = []
         for kind in ("footnote", "endnote"):
             part = None
             for rel_type, target, external in self.rels.values():
@@ -1495,21 +1504,20 @@ class _DocxReader:
                     part = target
             if part is None:
                 continue
-            root = self.package.xml(part)
             elements = []
-            for element in root.findall(w(kind)):
-                if element.get(w("type")) not in (None, "normal"):
-                    continue
+            for element in self.package.xml(part).findall(w(kind)):
                 key = (kind, element.get(w("id"), ""))
-                if key not in self.note_ids:
-                    continue  # a note no reference points to is not shown by Word either
+                if element.get(w("type")) not in (None, "normal") or key not in self.note_ids:
+                    continue  # separators, and notes no reference points to (Word hides them too)
                 elements.append((key, element))
                 for bookmark in element.iter(w("bookmarkStart")):
                     self.bookmark_notes[bookmark.get(w("name"), "")] = self.note_ids[key]
-            self.current_rels = self.package.relationships(part)
+            found.append((kind, self.package.relationships(part), elements))
+        notes: dict[str, ir.Note] = {}
+        for kind, rels, elements in found:
+            self.current_rels = rels
             for key, element in elements:
                 note_id = self.note_ids[key]
-                self.current_note = note_id
                 blocks = self._blocks(element, in_note=True)
                 notes[note_id] = ir.Note(id=note_id, label=self.custom_labels[key], blocks=tuple(blocks), kind=kind)
         return [notes[note_id] for note_id in self.note_ids.values() if note_id in notes]
