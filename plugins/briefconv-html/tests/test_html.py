@@ -9,6 +9,7 @@ The browser test drives headless Chromium over the DevTools protocol on a pipe
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import select
@@ -75,8 +76,6 @@ def brief_like_sample(**metadata_changes) -> ir.Document:
         disclaimer="The views and opinions expressed in this article are those of the author.",
         identifiers={"issn": "2583-1234"},
     )
-    import dataclasses
-
     meta = dataclasses.replace(meta, **metadata_changes)
     blocks: list[ir.Block] = []
     note = 0
