@@ -151,6 +151,7 @@ class InlineMarkup:
         self.notes = {note.id: (index, note) for index, note in enumerate(document.notes, 1)}
         self.language = document.metadata.language
         self.covers = covers
+        self.covers_all = lambda text: all(map(covers, text))
         self.cid_font = cid_font
         self.anchored: set[str] = set()
         self.missing: set[str] = set()
@@ -221,6 +222,8 @@ class InlineMarkup:
         from briefconv.formats.pdf_fonts import cjk_language, cjk_script
 
         text = _CONTROL.sub(" ", text)
+        if self.covers_all(text):
+            return escape(text)
         out: list[str] = []
         run: list[str] = []
 
@@ -306,6 +309,7 @@ class _Typesetter:
         self.margin_bottom = 22 * MM
         self.text_width = self.page_width - 2 * self.margin_x
         self.markup = InlineMarkup(document, self.fonts.covers, lambda lang, _run: cid_font(lang), self.string_width)
+        self.markup.covers_all = self.fonts.covers_all  # one set operation per text run
         self.styles = _make_styles(self.fonts, hyphenator(self.meta.language))
         self.markup.line_width = self.text_width
         self.markup.font_size = self.styles["body"].fontSize

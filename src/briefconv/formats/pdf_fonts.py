@@ -48,10 +48,13 @@ class TextFamily:
     bold: str
     italic: str
     bold_italic: str
-    covered: frozenset[int]
+    covered: frozenset[str]
 
     def covers(self, char: str) -> bool:
-        return ord(char) in self.covered
+        return char in self.covered
+
+    def covers_all(self, text: str) -> bool:
+        return self.covered.issuperset(text)
 
 
 def pt_serif_files() -> dict[str, Path] | None:
@@ -116,7 +119,7 @@ def _register_family(family: str, files: dict[str, Path]) -> TextFamily:
     pdfmetrics.registerFontFamily(
         family, normal=names["regular"], bold=names["bold"], italic=names["italic"], boldItalic=names["bold_italic"]
     )
-    covered = frozenset(fonts["regular"].face.charToGlyph)
+    covered = frozenset(map(chr, fonts["regular"].face.charToGlyph))
     return TextFamily(family, names["regular"], names["bold"], names["italic"], names["bold_italic"], covered)
 
 
