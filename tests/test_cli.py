@@ -184,7 +184,7 @@ def test_markdown_conversion_imports_no_heavy_library(sample_path):
     code = (
         "import sys, io, contextlib\n"
         "from briefconv.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "with contextlib.redirect_stdout(io.TextIOWrapper(io.BytesIO())):\n"
         f"    code = main([{str(sample_path)!r}, '-t', 'md', '-o', '-'])\n"
         "heavy = sorted(m for m in ('reportlab', 'docx', 'lxml') if m in sys.modules)\n"
         "print(code, heavy)\n"

@@ -124,10 +124,12 @@ def _run_convert(args: argparse.Namespace) -> int:
     options = {}
     if args.reference_doc:
         options["reference-doc"] = args.reference_doc
+    # pandoc's rule: what comes from stdin goes to stdout unless -o says otherwise
+    output = args.output or ("-" if args.input == "-" else None)
     convert(
         args.input,
         _split_formats(args.to),
-        args.output,
+        output,
         from_format=args.from_format,
         metadata=_metadata(args.metadata),
         filters=args.filter,
