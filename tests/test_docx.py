@@ -724,3 +724,11 @@ def test_reader_reads_strict_open_xml(sample_docx, sample_doc):
     assert headings(document) == headings(sample_doc)
     assert len(document.notes) == 17
     assert len(note_links(document)) == 14
+
+
+def test_link_targets_are_valid_uris():
+    document = ir.Document(ir.Metadata(title="Links"), (
+        P(ir.Link("https://example.org/a report \"2026\".pdf", (T("report"),)), ir.Link("", (T("no target"),))),))
+    data = write_docx(document, {})
+    assert external_links(data, "word/document.xml") == ["https://example.org/a%20report%20%222026%22.pdf"]
+    assert plain(read_docx(data, {}).blocks[0].children) == "reportno target"

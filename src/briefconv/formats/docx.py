@@ -436,7 +436,8 @@ class _DocxWriter:
         if meta.licence and (meta.licence.text or meta.licence.url):
             text = meta.licence.text or meta.licence.url or ""
             if meta.licence.url:
-                rel_id = self.word.part.relate_to(meta.licence.url, HYPERLINK_REL, is_external=True)
+                rel_id = self.word.part.relate_to(_relationship_target(meta.licence.url), HYPERLINK_REL,
+                                                  is_external=True)
                 content = [_hyperlink(rel_id, [_run(text, style=self._style("hyperlink"))])]
             else:
                 content = [_run(text)]
@@ -632,7 +633,7 @@ class _DocxWriter:
         if isinstance(inline, ir.LineBreak):
             return [_break_run()]
         if isinstance(inline, ir.Link):
-            return [self._link(inline, context, fmt)]
+            return self._as_list(self._link(inline, context, fmt))
         if isinstance(inline, ir.NoteRef):
             return self._note_reference(inline, context)
         if isinstance(inline, ir.NoteCrossRef):
@@ -645,7 +646,9 @@ class _DocxWriter:
         return []
 
     def _link(self, link: ir.Link, context: _Context, fmt: frozenset):
-        rel_id = context.part.relate_to(link.url, HYPERLINK_REL, is_external=True)
+        if not link.url.strip():
+            return self._inlines(link.children, context, fmt)
+        rel_id = context.part.relate_to(_relationship_target(link.url), HYPERLINK_REL, is_external=True)
         style = self._style("hyperlink")
         runs = []
         for run in self._inlines(link.children, context, fmt):
@@ -653,6 +656,10 @@ class _DocxWriter:
                 _set_run_style(run, style)
             runs.append(run)
         return _hyperlink(rel_id, runs)
+
+    @staticmethod
+    def _as_list(element_or_list) -> list:
+        return element_or_list if isinstance(element_or_list, list) else [element_or_list]
 
     def _note_reference(self, ref: ir.NoteRef, context: _Context) -> list:
         target = self.targets.get(ref.note_id)
@@ -780,6 +787,12 @@ def _referenced_note_ids(document: ir.Document) -> list[str]:
     visit_blocks(document.blocks)
     visit_blocks(document.back)
     return found
+
+
+def _relationship_target(url: str) -> str:
+    """``url`` with the characters a URI may not hold percent-encoded: Word refuses to open a
+    file whose hyperlink targets contain spaces or quotes."""
+    return re.sub(r'[\x00-\x20"<>\\^`{|}\x7f]', lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url.strip())
 
 
 def _series_text(meta: ir.Metadata) -> str:
