@@ -18,11 +18,14 @@ annotations), notes and note cross-references (as internal links), back matter.
 Document properties: title, authors, subject (subtitle, else abstract), keywords as
 one comma-separated string, creator "briefconv", creation date = the document's date.
 
-Loses, silently: the distinction between footnotes and endnotes (all are endnotes);
-e-mail addresses of authors; identifiers other than those printed in the masthead
-(none are); ``metadata.extra`` except ``papersize``; links whose scheme is not http,
-https, mailto or ftp are kept as text without a live link (a PDF link must not
-launch arbitrary actions).
+Loses, silently: the distinction between footnotes and endnotes (all are endnotes;
+``-M notes=footnotes`` warns); authors' e-mail addresses; identifiers (ISSN, DOI,
+report number: a series number is printed as part of the series); ``metadata.extra``
+except ``papersize``, ``short-title`` (the running header's title) and ``notes``;
+the live link of a URL whose scheme is not http, https, mailto or ftp (its text is
+kept: a PDF link must not launch arbitrary actions).  Hyphenation needs pyphen's
+patterns for the document's language (English when it has none); without them the
+text is justified unhyphenated, with a warning.
 
 Fonts: the text face is embedded (subsets).  Characters the face lacks that are Korean,
 Chinese or Japanese are set in reportlab's built-in CID fonts, which are *not
@@ -481,6 +484,32 @@ class _Typesetter:
             story += self.notes()
         return story
 
+    def balanced(self, markup: str, style: str):
+        """A ragged paragraph whose lines are of even length: no lone word on the last line.
+
+        Finds the narrowest measure that keeps the number of lines the full width gives.
+        """
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import Paragraph
+
+        def lines_at(width: float) -> int:
+            paragraph = Paragraph(markup, self.styles[style])
+            paragraph.wrap(width, self.page_height)
+            return len(paragraph.blPara.lines)
+
+        lines = lines_at(self.text_width)
+        if lines < 2:
+            return Paragraph(markup, self.styles[style])
+        low, high = self.text_width / 2, self.text_width
+        for _ in range(8):  # bisect to within a couple of points
+            middle = (low + high) / 2
+            if lines_at(middle) > lines:
+                low = middle
+            else:
+                high = middle
+        narrower = ParagraphStyle(f"{style}-balanced", parent=self.styles[style], rightIndent=self.text_width - high)
+        return Paragraph(markup, narrower)
+
     def masthead(self) -> list:
         from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
 
@@ -513,7 +542,7 @@ class _Typesetter:
         meta = self.meta
         out = []
         if meta.title:
-            out.append(self.paragraph(self.markup.text(meta.title, ""), "title"))
+            out.append(self.balanced(self.markup.text(meta.title, ""), "title"))
         if meta.subtitle:
             out.append(self.paragraph(self.markup.text(meta.subtitle, ""), "subtitle"))
         for author in meta.authors:
