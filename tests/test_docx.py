@@ -732,3 +732,25 @@ def test_link_targets_are_valid_uris():
     data = write_docx(document, {})
     assert external_links(data, "word/document.xml") == ["https://example.org/a%20report%20%222026%22.pdf"]
     assert plain(read_docx(data, {}).blocks[0].children) == "reportno target"
+
+
+def test_word_template_dotx_works_as_reference_doc(tmp_path):
+    import docx
+    from docx.shared import RGBColor
+
+    template = docx.Document()
+    template.styles["Heading 1"].font.color.rgb = RGBColor(0xFF, 0x00, 0x00)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    members = parts(buffer.getvalue())
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
+    path = tmp_path / "house.dotx"
+    path.write_bytes(zip_of(members))
+    data = write_docx(small_brief(), {"reference-doc": str(path)})
+    assert docx.Document(io.BytesIO(data)).styles["Heading 1"].font.color.rgb == RGBColor(0xFF, 0x00, 0x00)
+
+
+def test_old_doc_or_encrypted_file_is_named():
+    with pytest.raises(InputError, match="old-format"):
+        read_docx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, {})

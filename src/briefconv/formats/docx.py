@@ -139,15 +139,37 @@ def _open_template(path: str | None):
         raise UsageError(f"--reference-doc: no such file: {path}") from None
     except OSError as exc:
         raise UsageError(f"--reference-doc: cannot read {path}: {exc.strerror or exc}") from None
-    _check_zip_sizes(data, what="reference document")
     try:
-        word = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:  # python-docx raises many kinds
+        _check_zip_sizes(data, what="reference document")
+    except InputError as exc:
+        raise exc.with_source(str(path)) from None
+    try:
+        word = docx.Document(io.BytesIO(_template_as_document(data)))
+    except Exception as exc:  # python-docx raises many kinds (KeyError, ValueError, lxml errors...)
         raise InputError(f"--reference-doc is not a usable .docx file ({type(exc).__name__}: {exc})".split("\n")[0],
                          source=str(path)) from None
     _clear_body(word)
     _drop_thumbnail(word)
     return word
+
+
+def _template_as_document(data: bytes) -> bytes:
+    """A Word template (.dotx) relabelled as a document, which is all that tells them apart."""
+    import zipfile
+
+    template_type = b"wordprocessingml.template.main+xml"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in archive.namelist() else b""
+        if template_type not in types:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in archive.infolist():
+                body = archive.read(info.filename)
+                if info.filename == "[Content_Types].xml":
+                    body = body.replace(template_type, b"wordprocessingml.document.main+xml")
+                target.writestr(info, body)
+        return out.getvalue()
 
 
 def _drop_thumbnail(word) -> None:
@@ -172,6 +194,9 @@ def _check_zip_sizes(data: bytes, what: str) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
+        if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE compound file: .doc, or an encrypted .docx
+            raise InputError(f"the {what} is an old-format (.doc) or password-protected Word file; "
+                             "save it as an unprotected .docx") from None
         raise InputError(f"the {what} is not a DOCX file (not a zip archive)") from None
     total = 0
     for info in archive.infolist():
