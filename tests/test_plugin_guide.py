@@ -120,8 +120,6 @@ def test_the_guide_covers_loading_listing_and_switching_plugins_off():
         assert f"`{topic}" in text, topic
 
 
-@pytest.mark.xfail(not main_readme_links_the_guide(), strict=True,
-                   reason="README.md does not link plugins/README.md yet (the lead adds the link)")
 def test_the_main_readme_links_the_guide():
     assert main_readme_links_the_guide()
 

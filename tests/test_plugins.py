@@ -193,8 +193,6 @@ def test_a_hookimpl_with_wrong_arguments_is_refused_with_a_warning(site):
     assert "plugin 'typo' (briefconv_typo) failed to load" in result.err and "registry" in result.err
 
 
-@pytest.mark.xfail(reason="needs core change: warn when a plugin's @hookimpl matches no hook "
-                          "specification (pm.check_pending), e.g. a misspelt hook name", strict=True)
 def test_a_hookimpl_with_a_misspelt_name_is_a_warning(site):
     install_fake_dist(site, "briefconv-misspelt", "0.1", {"misspelt": "briefconv_misspelt"}, {
         "briefconv_misspelt.py": '''
@@ -211,13 +209,6 @@ def test_a_hookimpl_with_a_misspelt_name_is_a_warning(site):
 
 # ------------------------------------------------------- names a built-in already has
 
-NEEDS_ORDER_FIX = pytest.mark.xfail(
-    reason="needs core change: plugins.py _call_register_hook reverses get_hookimpls(), which is "
-           "already in registration order, so the LAST plugin loaded wins a contested name; call "
-           "the hooks in the order the plugins were loaded (patch in the issue-8 report)",
-    strict=True,
-)
-
 
 IMPOSTOR = '''
 from briefconv import Format, hookimpl
@@ -231,7 +222,6 @@ def briefconv_register_formats(register):
 '''
 
 
-@NEEDS_ORDER_FIX
 def test_a_plugin_cannot_take_a_builtin_format_name_by_accident(site, brief_json):
     install_fake_dist(site, "briefconv-impostor", "1.0", {"impostor": "briefconv_impostor"},
                       {"briefconv_impostor.py": IMPOSTOR})
@@ -257,7 +247,7 @@ def test_disabling_the_builtin_lets_the_plugin_provide_its_format_name(site, bri
     assert "format 'json' can be written but not read" in converted.err
 
 
-@pytest.mark.parametrize("order", [pytest.param("tryfirst", marks=NEEDS_ORDER_FIX), "trylast"])
+@pytest.mark.parametrize("order", ["tryfirst", "trylast"])
 def test_hook_ordering_does_not_let_a_plugin_jump_ahead_of_the_builtins(site, order):
     install_fake_dist(site, "briefconv-pushy", "1.0", {"pushy": "briefconv_pushy"}, {"briefconv_pushy.py": '''
         from briefconv import Format, hookimpl
@@ -274,9 +264,6 @@ def test_hook_ordering_does_not_let_a_plugin_jump_ahead_of_the_builtins(site, or
     assert "plugin 'pushy': format name 'json' is already provided by 'irjson'" in result.err
 
 
-@pytest.mark.xfail(reason="needs core change: an entry point whose name is a built-in plugin's "
-                          "(or another entry point's) is skipped silently; it should be a warning "
-                          "naming both", strict=True)
 def test_an_entry_point_named_like_a_builtin_is_a_warning(site):
     install_fake_dist(site, "briefconv-clash", "1.0", {"irjson": "briefconv_clash"},
                       {"briefconv_clash.py": FORMAT_PLUGIN})
@@ -373,7 +360,6 @@ def test_briefconv_plugins_lists_version_hooks_formats_and_filters(site, brief_j
     assert json.loads(filtered.out)["metadata"]["title"] == "Filtered"
 
 
-@NEEDS_ORDER_FIX
 def test_a_second_filter_with_the_same_name_is_refused(tmp_path):
     source = '''
         from briefconv import Filter, hookimpl
@@ -390,8 +376,6 @@ def test_a_second_filter_with_the_same_name_is_refused(tmp_path):
     assert plugin_blocks(result.out)["first (local) (external)"][1] == "provides: filter:same"
 
 
-@pytest.mark.xfail(reason="needs core change: `briefconv plugins` should list a plugin that failed "
-                          "to load, marked as failed with the reason, not leave it out", strict=True)
 def test_briefconv_plugins_shows_a_broken_plugin_as_failed(site):
     install_fake_dist(site, "briefconv-ghost", "1.0", {"ghost": "briefconv_ghost_is_not_installed"})
     result = briefconv("plugins", env=env_with(site))

@@ -155,6 +155,9 @@ def _run_plugins(args: argparse.Namespace) -> int:
     from briefconv.plugins import get_registry
 
     for info in get_registry().plugins:
+        if info.error:
+            print(f"{info.name} {info.version} (failed to load)\n  error: {info.error}")
+            continue
         kind = "built-in" if info.builtin else "external"
         provides = ", ".join(info.formats + [f"filter:{f}" for f in info.filters]) or "-"
         hooks = ", ".join(info.hooks) or "-"

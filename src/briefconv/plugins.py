@@ -83,6 +83,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
+    error: str | None = None  # why it failed to load; shown by ``briefconv plugins``
 
 
 def _check_format(fmt: object) -> str | None:
@@ -217,11 +218,22 @@ def _load_from_path(spec: str) -> ModuleType:
     return importlib.import_module(spec)
 
 
-def _plugin_warning(name: str, what: str, exc: BaseException) -> None:
+def _plugin_warning(name: str, what: str, exc: BaseException) -> str:
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     warn(f"plugin {name!r} {what}: {detail}", PluginWarning)
     if os.environ.get("BRIEFCONV_DEBUG"):
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    return detail
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """Register ``plugin``, warning about hook implementations no hook specification knows."""
+    pm.register(plugin, name=name)
+    known = sorted(n for n in dir(hookspecs) if n.startswith("briefconv_"))
+    for caller in pm.get_hookcallers(plugin) or []:
+        if caller.spec is None:
+            warn(f"plugin {name!r} implements {caller.name!r}, which is not a briefconv hook "
+                 f"(known: {', '.join(known)}); it is never called", PluginWarning)
 
 
 def _entry_points() -> Iterable:
@@ -248,43 +260,57 @@ def build_registry(extra_plugins: Iterable[str] = ()) -> tuple[Registry, pluggy.
         if name in disabled or module_name in disabled:
             continue
         try:
-            pm.register(importlib.import_module(module_name), name=name)
+            _register(pm, importlib.import_module(module_name), name)
         except Exception as exc:  # a built-in that fails is a bug, but not fatal
             _plugin_warning(name, "failed to load", exc)
             continue
         infos[name] = PluginInfo(name, __version__, builtin=True)
 
+    failed: list[PluginInfo] = []
     for ep in _entry_points():
-        if ep.name in disabled or ep.name in infos:
+        dist = getattr(ep, "dist", None)
+        version = dist.version if dist else "?"
+        if ep.name in disabled:
+            continue
+        if ep.name in infos:
+            owner = "a built-in plugin" if infos[ep.name].builtin else "another installed plugin"
+            warn(f"plugin {ep.name!r} ({ep.value}) from {dist.name if dist else 'an unknown package'} "
+                 f"ignored: {owner} already has that name", PluginWarning)
             continue
         try:
-            pm.register(ep.load(), name=ep.name)
+            _register(pm, ep.load(), ep.name)
         except Exception as exc:
-            _plugin_warning(ep.name, f"({ep.value}) failed to load", exc)
+            error = _plugin_warning(ep.name, f"({ep.value}) failed to load", exc)
+            failed.append(PluginInfo(ep.name, version, builtin=False, error=error))
             continue
-        version = ep.dist.version if getattr(ep, "dist", None) else "?"
         infos[ep.name] = PluginInfo(ep.name, version, builtin=False)
 
     for spec in extra_plugins:
         name = Path(spec).stem if spec.endswith(".py") else spec
         try:
-            pm.register(_load_from_path(spec), name=name)
+            _register(pm, _load_from_path(spec), name)
         except Exception as exc:
-            _plugin_warning(name, "failed to load", exc)
+            error = _plugin_warning(name, "failed to load", exc)
+            failed.append(PluginInfo(name, "(local)", builtin=False, error=error))
             continue
         infos[name] = PluginInfo(name, "(local)", builtin=False)
 
     registry = Registry()
-    registry.plugins = list(infos.values())
+    registry.plugins = [*infos.values(), *failed]
     _call_register_hook(pm, "briefconv_register_formats", infos, registry.add_format)
     _call_register_hook(pm, "briefconv_register_filters", infos, registry.add_filter)
     return registry, pm
 
 
 def _call_register_hook(pm: pluggy.PluginManager, hook_name: str, infos: dict[str, PluginInfo], add) -> None:
-    # pluggy calls implementations last-registered-first; reverse so built-ins come first
-    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
-        info = infos[impl.plugin_name]
+    # Call the plugins in the order they were loaded (built-ins, entry points, --plugin),
+    # so that the first to claim a name keeps it.  Not pluggy's order: get_hookimpls()
+    # moves tryfirst/trylast implementations, and pluggy itself calls them last-first.
+    impls = {impl.plugin_name: impl for impl in getattr(pm.hook, hook_name).get_hookimpls()}
+    for name, info in infos.items():
+        impl = impls.get(name)
+        if impl is None:
+            continue
         info.hooks.append(hook_name)
         try:
             impl.function(register=lambda thing, _info=info: add(thing, _info))
