@@ -532,7 +532,8 @@ class _Typesetter:
                 ("FONT", (0, 0), (-1, -1), self.fonts.regular),  # else the cells set Helvetica
             ]))
             out.append(table)
-        out.append(HRFlowable(width="100%", thickness=0.5, color=ACCENT, spaceBefore=5, spaceAfter=0))
+        if len(out) > 1:  # a rule under the masthead, when there is one
+            out.append(HRFlowable(width="100%", thickness=0.5, color=ACCENT, spaceBefore=5, spaceAfter=0))
         out.append(Spacer(1, 16))
         return out
 
