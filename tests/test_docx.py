@@ -754,3 +754,17 @@ def test_word_template_dotx_works_as_reference_doc(tmp_path):
 def test_old_doc_or_encrypted_file_is_named():
     with pytest.raises(InputError, match="old-format"):
         read_docx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, {})
+
+
+def test_a_template_without_our_styles_gets_them(tmp_path):
+    """LibreOffice's file defines few styles and no numbering: the writer adds what it needs."""
+    import docx
+
+    data = write_docx(small_brief(), {"reference-doc": str(LIBREOFFICE_FIXTURE)})
+    word = docx.Document(io.BytesIO(data))
+    used = {p.style.name for p in word.paragraphs}
+    assert {"Title", "Heading 1", "Heading 2", "Brief Author", "Brief Keywords", "Quote"} <= used
+    back = read_docx(data, {})
+    assert headings(back) == headings(small_brief())
+    assert [type(b).__name__ for b in back.blocks].count("ListBlock") == 2
+    assert len(back.notes) == 3

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from briefconv import ir
@@ -124,8 +124,6 @@ def write_docx(document: ir.Document, options: Mapping[str, str]) -> bytes:
 
 def _open_template(path: str | None):
     """python-docx's blank document, or the user's reference document with its body cleared."""
-    import zipfile
-
     import docx
 
     if path is None:
@@ -352,8 +350,6 @@ class _DocxWriter:
     # ------------------------------------------------------------------ styles
 
     def _prepare_styles(self) -> None:
-        from lxml import etree
-
         styles_root = self.word.styles.element
         if self.house_look:
             _apply_house_look(styles_root, self.meta.language)
@@ -375,7 +371,6 @@ class _DocxWriter:
         if missing:
             _copy_default_styles(styles_root, missing)
             self.style_ids = _style_names(styles_root)
-        del etree
 
     def _style(self, name: str, fallback: str | None = None) -> str | None:
         """The style id for ``name`` (case-insensitive), else for ``fallback``."""
@@ -585,7 +580,21 @@ class _DocxWriter:
         return self._add_num(self.decimal_abstract_id, start)
 
     def _numbering_root(self):
-        return self.word.part.numbering_part.element
+        """The numbering part's root, adding the part when the template has none
+        (python-docx cannot create one)."""
+        from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.oxml import parse_xml
+        from docx.parts.numbering import NumberingPart
+
+        part = self.word.part
+        for rel in part.rels.values():
+            if rel.reltype == RELATIONSHIP_TYPE.NUMBERING and not rel.is_external:
+                return rel.target_part.element
+        root = parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>')
+        numbering = NumberingPart(PackURI("/word/numbering.xml"), CONTENT_TYPE.WML_NUMBERING, root, part.package)
+        part.relate_to(numbering, RELATIONSHIP_TYPE.NUMBERING)
+        return root
 
     def _add_abstract_num(self, ordered: bool) -> int:
         from lxml import etree
@@ -951,6 +960,8 @@ _BUILTIN_STYLE_NAMES = (
 
 def _copy_default_styles(styles_root, names: list[str]) -> None:
     """Copy built-in styles a template lacks from python-docx's blank template (without numbering)."""
+    import copy
+
     import docx
 
     default = docx.Document().styles.element
@@ -959,18 +970,13 @@ def _copy_default_styles(styles_root, names: list[str]) -> None:
         name = style.find(w("name"))
         if name is None or name.get(w("val")).lower() not in names or style.get(w("styleId")) in ids_present:
             continue
-        copy = _deep_copy(style)
-        for num_pr in copy.iter(w("numPr")):
+        duplicate = copy.deepcopy(style)
+        # their numbering and linked character styles live in parts this document lacks
+        for num_pr in list(duplicate.iter(w("numPr"))):
             num_pr.getparent().remove(num_pr)
-        for link in copy.findall(w("link")):
-            copy.remove(link)
-        styles_root.append(copy)
-
-
-def _deep_copy(element):
-    import copy
-
-    return copy.deepcopy(element)
+        for link in duplicate.findall(w("link")):
+            duplicate.remove(link)
+        styles_root.append(duplicate)
 
 
 def _set_default_language(styles_root, language: str) -> None:
