@@ -768,3 +768,23 @@ def test_a_template_without_our_styles_gets_them(tmp_path):
     assert headings(back) == headings(small_brief())
     assert [type(b).__name__ for b in back.blocks].count("ListBlock") == 2
     assert len(back.notes) == 3
+
+
+@pytest.mark.slow
+def test_libreoffice_keeps_notes_cross_references_and_title_block(sample_doc, sample_docx, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    source = tmp_path / "in" / "brief.docx"
+    source.parent.mkdir()
+    source.write_bytes(sample_docx)
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+                    "docx:MS Word 2007 XML", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=240)
+    document = briefconv.read(tmp_path / "brief.docx")
+    assert headings(document) == headings(sample_doc)
+    assert [(n.kind, n.label) for n in document.notes] == [("endnote", str(i)) for i in range(1, 18)]
+    assert document.notes[8].blocks[0].children == (ir.NoteCrossRef("en8", (T("Ibid."),)),)
+    meta = document.metadata
+    assert (meta.title, meta.series, meta.publisher, meta.date) == (
+        sample_doc.metadata.title, sample_doc.metadata.series, sample_doc.metadata.publisher, sample_doc.metadata.date)

@@ -1555,7 +1555,10 @@ class _DocxReader:
                     continue  # separators, and notes no reference points to (Word hides them too)
                 elements.append((key, element))
                 for bookmark in element.iter(w("bookmarkStart")):
-                    self.bookmark_notes[bookmark.get(w("name"), "")] = self.note_ids[key]
+                    name = bookmark.get(w("name"), "")
+                    self.bookmark_notes[name] = self.note_ids[key]
+                    # LibreOffice renames bookmarks in notes to NAME_Copy_1 but keeps links to NAME
+                    self.bookmark_notes.setdefault(re.sub(r"_Copy_\d+$", "", name), self.note_ids[key])
             found.append((kind, self.package.relationships(part), elements))
         notes: dict[str, ir.Note] = {}
         for kind, rels, elements in found:
