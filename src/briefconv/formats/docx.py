@@ -546,8 +546,10 @@ class _DocxWriter:
     def _list(self, block: ir.ListBlock, context: _Context, depth: int) -> None:
         level = min(depth, 8)
         num_id = self._ordered_num(block.start) if block.ordered else self._bullet_num()
+        # One style for every level (the numbering gives the indent), so that contextual
+        # spacing keeps a nested list as tight as its parent.
+        style = "List Number" if block.ordered else "List Bullet"
         suffix = "" if level == 0 else f" {min(level + 1, 3)}"
-        style = ("List Number" if block.ordered else "List Bullet") + suffix
         for item in block.items:
             first = True
             for inner in item:
@@ -1013,7 +1015,7 @@ def _style_element(kind: str, style_id: str, name: str, *, based_on: str | None 
     return style
 
 
-_PPR_ORDER = ("keepNext", "keepLines", "pBdr", "spacing", "ind", "jc", "outlineLvl")
+_PPR_ORDER = ("keepNext", "keepLines", "pBdr", "spacing", "ind", "contextualSpacing", "jc", "outlineLvl")
 _RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "color", "spacing", "sz", "szCs",
               "vertAlign", "lang")
 
@@ -1123,6 +1125,11 @@ def _apply_house_look(styles_root, language: str | None) -> None:
         "Heading3": ({"keepNext": {}, "keepLines": {}, "spacing": {"before": "200", "after": "60"}, "outlineLvl": {"val": "2"}},
                      {"rFonts": _fonts(LOOK.heading_font), "b": {}, "i": {}, "color": {"val": "404040"}, **_size(22)}),
     }
+    # list items sit close together; the numbering definitions give the indents
+    for style_id in ("ListBullet", "ListBullet2", "ListBullet3", "ListNumber", "ListNumber2", "ListNumber3"):
+        wanted[style_id] = ({"spacing": {"before": "0", "after": "60"}, "contextualSpacing": {}}, {})
+    for style_id in ("ListContinue", "ListContinue2", "ListContinue3"):
+        wanted[style_id] = ({"spacing": {"before": "0", "after": "60"}}, {})
     by_id = {s.get(w("styleId")): s for s in styles_root.findall(w("style"))}
     for style_id, (paragraph, run) in wanted.items():
         style = by_id.get(style_id)
