@@ -230,6 +230,9 @@ def test_body_text_is_hyphenated(reader, sample_doc):
     text = running_text(reader, sample_doc)
     broken = [a + b for a, b in re.findall(r"(\w+)-\n(\w+)", text) if (a + b) in words]
     assert broken, "no word was hyphenated at a line end"
+    body_lines = text.split("\nNotes\n")[0].splitlines()
+    ending_in_hyphen = [line for line in body_lines if re.search(r"\w-$", line)]
+    assert len(ending_in_hyphen) < 0.2 * len(body_lines)  # only where a line would be loose
 
 
 def test_note_references_link_to_their_notes(reader, sample_doc):

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -307,7 +308,7 @@ class _Typesetter:
         self.meta = document.metadata
         self.fonts = text_family()
         self.page_width, self.page_height = page_size(self.meta, options)
-        self.margin_x = 25 * MM
+        self.margin_x = 27 * MM
         self.margin_top = 22 * MM
         self.margin_bottom = 22 * MM
         self.text_width = self.page_width - 2 * self.margin_x
@@ -709,11 +710,35 @@ class LazyHyphenator:
         self.patterns: LiangPatterns | None = None
 
     def __call__(self, word: str):
+        if not line_would_be_loose(sys._getframe(1)):
+            return []
         if self.patterns is None:
             self.patterns = liang_patterns(self.path)
         last = len(word) - self.right
         points = [p for p in self.patterns.points(word) if self.left <= p <= last]
         return [(word[:p], word[p:]) for p in reversed(points)]
+
+
+LOOSE_LINE = 2.0  # ems of slack that make hyphenating worth it
+
+
+def line_would_be_loose(caller) -> bool:
+    """Whether the line being filled would be loose if the next word went to the next line.
+
+    reportlab hyphenates every word that overflows a line, so about one line in five
+    would end in a hyphen.  Typesetters hyphenate only to avoid a loose line: the
+    slack left without the word must exceed LOOSE_LINE ems.  reportlab does not pass
+    the line to the callback, so this reads it from the calling frame (its
+    ``_hyGenPair``); with another reportlab that lacks those names, it says yes and
+    reportlab's own behaviour stays.
+    """
+    names = caller.f_locals
+    try:
+        slack = names["maxWidth"] - names["w0"]
+        size = names.get("fontSize") or names["FW"][1][0].fontSize
+    except (KeyError, IndexError, AttributeError, TypeError):
+        return True
+    return slack > LOOSE_LINE * size
 
 
 _PATTERN_CACHE: dict[Path, "LiangPatterns"] = {}
@@ -800,7 +825,7 @@ def _make_styles(fonts, hyphenate) -> dict:
     from reportlab.lib.styles import ParagraphStyle
 
     body = ParagraphStyle(
-        "body", fontName=fonts.regular, fontSize=10.5, leading=15, alignment=TA_JUSTIFY,
+        "body", fontName=fonts.regular, fontSize=11, leading=15.5, alignment=TA_JUSTIFY,
         spaceAfter=7, hyphenationLang=hyphenate or "", embeddedHyphenation=0, uriWasteReduce=0.3,
         hyphenationMinWordLength=6, allowWidows=0, allowOrphans=0,
     )
