@@ -453,3 +453,11 @@ def test_footnotes_are_set_as_endnotes_with_a_warning():
     with pytest.warns(briefconv.errors.BriefconvWarning, match="endnotes"):
         data = write_pdf(doc, {})
     assert "Notes" in pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+
+
+def test_compounds_break_at_their_hyphen_or_inside_a_part_never_leaving_a_letter_alone():
+    from briefconv.formats.pdf import hyphenator
+
+    pairs = list(hyphenator("en")("Asia-Pacific"))
+    assert ("Asia-", "Pacific") in pairs
+    assert all(len(head.split("-")[-1]) != 1 and len(tail.split("-")[0]) >= 3 for head, tail in pairs)

@@ -714,9 +714,23 @@ class LazyHyphenator:
             return []
         if self.patterns is None:
             self.patterns = liang_patterns(self.path)
-        last = len(word) - self.right
-        points = [p for p in self.patterns.points(word) if self.left <= p <= last]
-        return [(word[:p], word[p:]) for p in reversed(points)]
+        return [(word[:p], word[p:]) for p in reversed(self.points(word))]
+
+    def points(self, word: str) -> list[int]:
+        """Break points of ``word``; a compound breaks after its hyphens or inside its parts.
+
+        Each part of "Asia-Pacific" keeps its own minimum lengths, so no "Asi-a-Pacific".
+        """
+        points: list[int] = []
+        offset = 0
+        for part in re.split(r"(?<=-)(?=.)", word):
+            letters = part.rstrip("-")
+            last = len(letters) - self.right
+            points += [offset + p for p in self.patterns.points(letters) if self.left <= p <= last]
+            offset += len(part)
+            if part.endswith("-") and offset < len(word):
+                points.append(offset)
+        return points
 
 
 LOOSE_LINE = 2.0  # ems of slack that make hyphenating worth it
@@ -821,7 +835,7 @@ class LiangPatterns:
 
 
 def _make_styles(fonts, hyphenate) -> dict:
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+    from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
     body = ParagraphStyle(
@@ -861,10 +875,10 @@ def _make_styles(fonts, hyphenate) -> dict:
         "running": ParagraphStyle("running", fontName=fonts.italic, fontSize=8.5, leading=10, textColor=GREY),
         "running_right": ParagraphStyle("running_right", fontName=fonts.italic, fontSize=8.5, leading=10,
                                         textColor=GREY, alignment=TA_RIGHT),
-        "note": ParagraphStyle("note", parent=body, fontSize=8.5, leading=11.5, alignment=TA_LEFT,
+        # ragged right needs no hyphens; URLs still break (uriWasteReduce)
+        "note": ParagraphStyle("note", parent=body, fontSize=8.5, leading=11.5, alignment=TA_LEFT, hyphenationLang="",
                                leftIndent=NOTE_HANG, bulletIndent=0, bulletFontName=fonts.regular,
                                bulletFontSize=8.5, spaceAfter=4, uriWasteReduce=0.01),
-        "center": ParagraphStyle("center", parent=body, alignment=TA_CENTER),
     }
     styles["note_more"] = ParagraphStyle("note_more", parent=styles["note"])
     return styles
