@@ -268,7 +268,8 @@ def test_cross_references_link_to_the_note_they_name(reader):
     assert pairs == {("6", "4"), ("9", "8"), ("14", "11")}
 
 
-def test_every_font_is_embedded(reader):
+def embedded_font_names(reader) -> set[str]:
+    """The base font names used on any page, asserting each one's font file is in the PDF."""
     seen = set()
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
@@ -277,9 +278,13 @@ def test_every_font_is_embedded(reader):
             descriptors = [font.get("/FontDescriptor")] + [
                 d.get_object().get("/FontDescriptor") for d in font.get("/DescendantFonts", [])
             ]
-            descriptor = next(d.get_object() for d in descriptors if d is not None)
+            descriptor = next((d.get_object() for d in descriptors if d is not None), {})
             assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
-    assert any("PTSerif" in name for name in seen)
+    return seen
+
+
+def test_every_font_is_embedded(reader):
+    assert any("PTSerif" in name for name in embedded_font_names(reader))
 
 
 def test_two_to_eight_pages_of_a4(reader):
@@ -368,6 +373,7 @@ def test_lists_quotes_and_nested_headings():
     text = re.sub(r"\s+", " ", reader.pages[0].extract_text())
     for part in ("3. first point", "4. second point", "• a bullet", "A quoted sentence."):
         assert part in text
+    embedded_font_names(reader)  # bullets and numbers in the text face, not a base-14 font
     outline = reader.outline
     assert outline[0].title == "Findings" and outline[1][0].title == "Trade" and outline[2].title == "Outlook"
 
