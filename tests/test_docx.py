@@ -788,3 +788,27 @@ def test_libreoffice_keeps_notes_cross_references_and_title_block(sample_doc, sa
     meta = document.metadata
     assert (meta.title, meta.series, meta.publisher, meta.date) == (
         sample_doc.metadata.title, sample_doc.metadata.series, sample_doc.metadata.publisher, sample_doc.metadata.date)
+
+
+# ------------------------------------------------ Office Open XML validity (Word opens it)
+
+
+@pytest.mark.parametrize("options", [{}, {"notes": "footnotes", "papersize": "letter"}, "template", "small"],
+                         ids=["endnotes", "footnotes-letter", "reference-doc", "lists-quotes-back-matter"])
+def test_output_is_valid_office_open_xml(sample_doc, tmp_path, options):
+    """Schema and semantic checks of the OOXML SDK's rules, including those that make Word
+    say it found unreadable content; no Word needed."""
+    openxml_audit = pytest.importorskip("openxml_audit")
+    if options == "template":
+        import docx
+
+        docx.Document().save(tmp_path / "template.docx")
+        options = {"reference-doc": str(tmp_path / "template.docx")}
+    if options == "small":
+        brief = small_brief()
+        sample_doc = ir.Document(brief.metadata, brief.blocks, back=(P(T("Thanks.")),), notes=brief.notes)
+        options = {}
+    path = tmp_path / "brief.docx"
+    path.write_bytes(write_docx(sample_doc, options))
+    result = openxml_audit.OpenXmlValidator().validate(str(path))
+    assert [error.description for error in result.errors] == []

@@ -128,7 +128,7 @@ def _open_template(path: str | None):
 
     if path is None:
         word = docx.Document()
-        _drop_thumbnail(word)
+        _drop_stale_parts(word)
         return word
     try:
         with open(path, "rb") as handle:
@@ -147,7 +147,7 @@ def _open_template(path: str | None):
         raise InputError(f"--reference-doc is not a usable .docx file ({type(exc).__name__}: {exc})".split("\n")[0],
                          source=str(path)) from None
     _clear_body(word)
-    _drop_thumbnail(word)
+    _drop_stale_parts(word)
     return word
 
 
@@ -170,12 +170,17 @@ def _template_as_document(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def _drop_thumbnail(word) -> None:
-    """A template's preview picture would show the template, not this brief."""
+def _drop_stale_parts(word) -> None:
+    """Drop the template's preview picture (it would show the template, not this brief) and
+    its Word 2010 stylesWithEffects copy of the styles, which no longer matches the styles we
+    change and makes Word repair the file."""
     package = word.part.package
     for rel_id, rel in list(package.rels.items()):
         if rel.reltype.endswith("/metadata/thumbnail"):
             del package.rels[rel_id]
+    for rel_id, rel in list(word.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del word.part.rels[rel_id]
 
 
 def _clear_body(word) -> None:
