@@ -145,8 +145,9 @@ class InlineMarkup:
         self,
         document: ir.Document,
         covers: Callable[[str], bool],
-        cid_font: Callable[[str, str], str],
-        measure: Callable[[str, float], float] = lambda text, size: len(text) * size / 2,
+        cid_font: Callable[[str], str],
+        measure: Callable[[str, float], float],
+        covers_all: Callable[[str], bool] | None = None,
     ):
         self.measure = measure
         # the line length and type size of the text being rendered, for over-long URLs
@@ -155,7 +156,7 @@ class InlineMarkup:
         self.notes = {note.id: (index, note) for index, note in enumerate(document.notes, 1)}
         self.language = document.metadata.language
         self.covers = covers
-        self.covers_all = lambda text: all(map(covers, text))
+        self.covers_all = covers_all or (lambda text: all(map(covers, text)))
         self.cid_font = cid_font
         self.anchored: set[str] = set()
         self.missing: set[str] = set()
@@ -219,7 +220,8 @@ class InlineMarkup:
             self.anchored.add(note_id)
             anchor = f'<a name="{self.ref_anchor(index)}"/>'
         label = self.text(note.label, "")
-        return f'{anchor}<a href="#{self.note_anchor(index)}" color="{ACCENT}"><super rise="3.6" size="6.8">{label}</super></a>'
+        mark = f'<super rise="{self.font_size * 0.36:.2f}" size="{self.font_size * 0.68:.2f}">{label}</super>'
+        return f'{anchor}<a href="#{self.note_anchor(index)}" color="{ACCENT}">{mark}</a>'
 
     def text(self, text: str, context: str) -> str:
         """Escaped text, with runs the face cannot show wrapped in a CJK font."""
@@ -234,7 +236,7 @@ class InlineMarkup:
         def flush_cjk() -> None:
             if run:
                 chars = "".join(run)
-                font = self.cid_font(cjk_language(chars, context, self.language), chars)
+                font = self.cid_font(cjk_language(chars, context, self.language))
                 out.append(f'<font name="{font}">{escape(chars)}</font>')
                 run.clear()
 
@@ -312,8 +314,9 @@ class _Typesetter:
         self.margin_top = 22 * MM
         self.margin_bottom = 22 * MM
         self.text_width = self.page_width - 2 * self.margin_x
-        self.markup = InlineMarkup(document, self.fonts.covers, lambda lang, _run: cid_font(lang), self.string_width)
-        self.markup.covers_all = self.fonts.covers_all  # one set operation per text run
+        self.markup = InlineMarkup(
+            document, self.fonts.covers, cid_font, self.string_width, covers_all=self.fonts.covers_all
+        )
         self.styles = _make_styles(self.fonts, hyphenator(self.meta.language))
         self.markup.line_width = self.text_width
         self.markup.font_size = self.styles["body"].fontSize
