@@ -1154,7 +1154,6 @@ def _apply_house_look(styles_root, language: str | None) -> None:
 # ============================================================================ reader
 
 MAIN_DOCUMENT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-STRICT_MAIN_DOCUMENT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 MAX_STYLE_DEPTH = 20
 #: Word's "Strict Open XML" files use other namespaces for the same vocabulary.
 STRICT_NAMESPACES = (
@@ -1217,20 +1216,14 @@ class _Package:
         return out
 
     def main_document(self) -> str:
-        for rel_type, target, _ in self._root_rels():
-            if rel_type in (MAIN_DOCUMENT_REL, STRICT_MAIN_DOCUMENT_REL) and target in self.names:
+        """The main document part, as the package relationships name it (Strict files included:
+        :meth:`xml` maps their namespaces to the transitional ones)."""
+        for rel_type, target, _ in self.relationships("").values():
+            if rel_type == MAIN_DOCUMENT_REL and target in self.names:
                 return target
         if "word/document.xml" in self.names:
             return "word/document.xml"
         raise InputError("not a Word document: it has no word/document.xml")
-
-    def _root_rels(self):
-        if "_rels/.rels" not in self.names:
-            return []
-        out = []
-        for rel in self.xml("_rels/.rels"):
-            out.append((rel.get("Type", ""), _resolve_part("", rel.get("Target", "")), False))
-        return out
 
 
 def _resolve_part(folder: str, target: str) -> str:
@@ -1764,7 +1757,7 @@ class _DocxReader:
 
     def _core(self) -> dict[str, str]:
         name = None
-        for rel_type, target, _ in self.package._root_rels():
+        for rel_type, target, _ in self.package.relationships("").values():
             if rel_type.endswith("/core-properties") and target in self.package.names:
                 name = target
         if name is None:
