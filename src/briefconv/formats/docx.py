@@ -1461,7 +1461,7 @@ class _DocxReader:
         self.authors: list[ir.Author] = []
         self.abstract: list[str] = []
         self.note_ids: dict[tuple[str, str], str] = {}  # (kind, Word id) -> IR id
-        self.custom_labels: dict[tuple[str, str], str] = {}
+        self.labels: dict[tuple[str, str], str] = {}  # (kind, Word id) -> printed mark
         self.bookmark_notes: dict[str, str] = {}  # bookmark name -> IR note id
         self.current_rels = self.rels
 
@@ -1539,7 +1539,7 @@ class _DocxReader:
                     label = _format_number(counters[kind] + start - 1, fmt)
                 note_id = f"{kind[0]}n{len([k for k in self.note_ids if k[0] == kind]) + 1}"
                 self.note_ids[key] = note_id
-                self.custom_labels[key] = label
+                self.labels[key] = label
                 for bookmark in open_bookmarks.values():
                     self.bookmark_notes.setdefault(bookmark, note_id)
 
@@ -1571,7 +1571,7 @@ class _DocxReader:
             for key, element in elements:
                 note_id = self.note_ids[key]
                 blocks = self._blocks(element, in_note=True)
-                notes[note_id] = ir.Note(id=note_id, label=self.custom_labels[key], blocks=tuple(blocks), kind=kind)
+                notes[note_id] = ir.Note(id=note_id, label=self.labels[key], blocks=tuple(blocks), kind=kind)
         return [notes[note_id] for note_id in self.note_ids.values() if note_id in notes]
 
     # ------------------------------------------------------------------ blocks
