@@ -823,3 +823,9 @@ def test_zip_member_that_lies_about_its_size_is_refused():
     data[central + 24:central + 28] = struct.pack("<I", 100)
     with pytest.raises(InputError):
         read_docx(bytes(data), {})
+
+
+def test_word_does_not_open_it_in_compatibility_mode(sample_docx):
+    settings = xml(sample_docx, "word/settings.xml")
+    modes = [s.get(f"{W}val") for s in settings.iter(f"{W}compatSetting") if s.get(f"{W}name") == "compatibilityMode"]
+    assert modes == ["15"]

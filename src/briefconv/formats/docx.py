@@ -387,6 +387,8 @@ class _DocxWriter:
         from lxml import etree
 
         notes_xml.set_note_properties(self.word.settings.element, self.section_properties)
+        if self.house_look:
+            _use_current_word_layout(self.word.settings.element)
         if self.paper is None:
             return
         width, height, margin = PAPER_SIZES[self.paper]
@@ -802,6 +804,14 @@ class _DocxWriter:
 
 
 # ------------------------------------------------------------------- writer helpers
+
+
+def _use_current_word_layout(settings_root) -> None:
+    """python-docx's blank template is in Word 2010 compatibility mode, which Word shows in the
+    title bar of every brief; mode 15 is Word 2013 and later."""
+    for setting in settings_root.iter(w("compatSetting")):
+        if setting.get(w("name")) == "compatibilityMode":
+            setting.set(w("val"), "15")
 
 
 def _referenced_note_ids(document: ir.Document) -> list[str]:
