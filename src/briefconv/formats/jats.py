@@ -81,6 +81,11 @@ DOCTYPES = {
 
 #: Identifier schemes written in journal-meta or self-uri rather than as article-id.
 _JOURNAL_IDENTIFIERS = {"issn", "eissn", "isbn", "journal-id", "url"}
+#: The article-id types JATS Publishing names; other schemes are written as "other".
+_PUB_ID_TYPES = {
+    "accession", "ark", "art-access-id", "arxiv", "coden", "doaj", "doi", "handle", "manuscript",
+    "medline", "pii", "pmcid", "pmid", "sici", "std-designation",
+}
 _ACK_TITLE = re.compile(r"^\s*acknowledge?ments?\s*$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Characters XML 1.0 cannot hold at all (C0 controls other than tab/newline/CR, and
@@ -215,6 +220,8 @@ def _link(parent: etree._Element, node: ir.Link, ctx: _WriteContext, in_title: b
     link.set(f"{{{XLINK}}}href", _clean(node.url, ctx))
     deferred: list[ir.Inline] = []
     _inlines(link, node.children, ctx, in_title=in_title, in_link=True, deferred=deferred)
+    if not "".join(link.itertext()).strip():
+        link.text = (link.text or "") + _clean(node.url, ctx)  # a link shows at least its address
     _inlines(parent, deferred, ctx, in_title=in_title)
 
 
@@ -240,6 +247,8 @@ def _note_cross_ref(parent, node: ir.NoteCrossRef, ctx: _WriteContext, *, in_tit
     xref = _sub(parent, "xref", ref_type="fn", rid=rid)
     inner_deferred: list[ir.Inline] = []
     _inlines(xref, node.children, ctx, in_title=in_title, in_link=True, deferred=inner_deferred)
+    if not "".join(xref.itertext()).strip():
+        xref.text = (xref.text or "") + ctx.note_labels[node.note_id]  # show at least the note's label
     _inlines(parent, inner_deferred, ctx, in_title=in_title)
 
 
@@ -247,7 +256,13 @@ def _note_cross_ref(parent, node: ir.NoteCrossRef, ctx: _WriteContext, *, in_tit
 
 
 def _paragraph(parent, children, ctx: _WriteContext) -> None:
-    _inlines(_sub(parent, "p"), squeeze(children), ctx)
+    """A ``p``, unless there is nothing in it (an empty paragraph shows nothing)."""
+    squeezed = squeeze(_writable(children, ctx, keep=False))
+    if squeezed:
+        paragraph = _sub(parent, "p")
+        _inlines(paragraph, squeezed, ctx)
+        if not len(paragraph) and not paragraph.text:  # it held only dropped references
+            parent.remove(paragraph)
 
 
 def _blocks(parent: etree._Element, blocks: Iterable[ir.Block], ctx: _WriteContext) -> None:
@@ -257,22 +272,27 @@ def _blocks(parent: etree._Element, blocks: Iterable[ir.Block], ctx: _WriteConte
             _paragraph(parent, block.children, ctx)
         elif isinstance(block, ir.Heading):
             ctx.warn_once("a heading inside a list, quote or note became a bold paragraph")
-            _inlines(_sub(_sub(parent, "p"), "bold"), squeeze(block.children), ctx)
+            _paragraph(parent, (ir.Strong(block.children),), ctx)
         elif isinstance(block, ir.BlockQuote):
             _quote(parent, block, ctx)
-        elif isinstance(block, ir.ListBlock):
+        elif isinstance(block, ir.ListBlock) and block.items:
             _list(parent, block, ctx)
 
 
+def _holder(parent: etree._Element, tag: str) -> etree._Element:
+    """Where a ``list`` or ``disp-quote`` can go: a note holds only paragraphs and a
+    list item only paragraphs and lists, so there it goes inside a ``p``."""
+    if parent.tag == "fn" or (parent.tag == "list-item" and tag != "list"):
+        return _sub(parent, "p")
+    return parent
+
+
 def _quote(parent, block: ir.BlockQuote, ctx: _WriteContext) -> None:
-    if parent.tag == "list-item":  # a list item holds only paragraphs and lists
-        quote_holder = _sub(parent, "p")
-    else:
-        quote_holder = parent
-    _blocks(_sub(quote_holder, "disp-quote"), block.blocks, ctx)
+    _blocks(_sub(_holder(parent, "disp-quote"), "disp-quote"), block.blocks, ctx)
 
 
 def _list(parent, block: ir.ListBlock, ctx: _WriteContext) -> None:
+    parent = _holder(parent, "list")
     element = _sub(parent, "list", list_type="order" if block.ordered else "bullet")
     # JATS has no start number: a list that does not start at 1 labels every item
     labelled = block.ordered and block.start != 1
@@ -280,9 +300,9 @@ def _list(parent, block: ir.ListBlock, ctx: _WriteContext) -> None:
         list_item = _sub(element, "list-item")
         if labelled:
             _sub(list_item, "label", f"{number}.")
-        if not item:
-            _sub(list_item, "p")  # a list item needs a paragraph
         _blocks(list_item, item, ctx)
+        if not any(child.tag in ("p", "list") for child in list_item):
+            _sub(list_item, "p")  # a list item needs a paragraph
 
 
 def _sections(parent: etree._Element, blocks: tuple[ir.Block, ...], ctx: _WriteContext, id_prefix: str,
@@ -298,7 +318,7 @@ def _sections(parent: etree._Element, blocks: tuple[ir.Block, ...], ctx: _WriteC
             numbers = [str(entry[2][0]) for entry in stack]
             tag = section_tag if len(stack) == 1 else "sec"
             section = _sub(container, tag, id=f"{id_prefix}-{'-'.join(numbers)}")
-            _inlines(_sub(section, "title"), squeeze(block.children), ctx, in_title=True)
+            _inlines(_sub(section, "title"), squeeze(_writable(block.children, ctx, keep=True)), ctx, in_title=True)
             stack.append((block.level, section, [0]))
         else:
             _blocks(stack[-1][1], (block,), ctx)
@@ -309,6 +329,8 @@ def _back_matter(back: etree._Element, blocks: tuple[ir.Block, ...], ctx: _Write
     top = min((b.level for b in blocks if isinstance(b, ir.Heading)), default=1)
     groups: list[list[ir.Block]] = []
     for block in blocks:
+        if _shows_nothing(block):
+            continue
         starts_part = isinstance(block, ir.Heading) and block.level <= top
         if starts_part or not groups:
             groups.append([block])
@@ -321,8 +343,69 @@ def _back_matter(back: etree._Element, blocks: tuple[ir.Block, ...], ctx: _Write
             continue
         tag = "ack" if _ACK_TITLE.match("".join(_plain(head.children))) else "sec"
         element = _sub(back, tag, id=f"back-{number}")
-        _inlines(_sub(element, "title"), squeeze(head.children), ctx, in_title=True)
+        _inlines(_sub(element, "title"), squeeze(_writable(head.children, ctx, keep=True)), ctx, in_title=True)
         _sections(element, tuple(group[1:]), ctx, f"back-{number}")
+
+
+def _writable(inlines: Iterable[ir.Inline], ctx: _WriteContext, keep: bool) -> tuple[ir.Inline, ...]:
+    """``inlines`` reduced to what JATS will show, before whitespace is squeezed.
+
+    Line breaks become spaces where JATS has no ``break`` (everywhere but directly in
+    a title; ``keep`` says whether this level is); references to notes that do not
+    exist are dropped, cross-references to them keep their text.
+    """
+    out: list[ir.Inline] = []
+    for node in inlines:
+        if isinstance(node, ir.LineBreak):
+            out.append(node if keep else ir.Text(" "))
+        elif isinstance(node, ir.NoteRef) and node.note_id not in ctx.note_ids:
+            ctx.warn_once(f"dropped a reference to note {node.note_id!r}, which does not exist")
+        elif isinstance(node, ir.NoteCrossRef) and node.note_id not in ctx.note_ids:
+            ctx.warn_once(f"a cross-reference to note {node.note_id!r}, which does not exist, keeps only its text")
+            out.extend(_writable(node.children, ctx, keep))
+        elif isinstance(node, ir.Superscript) and _only_note_refs(list(_writable(node.children, ctx, keep))):
+            # a superscript holding only note marks is how the marks look, not markup of its own
+            out.extend(n for n in _writable(node.children, ctx, keep) if isinstance(n, ir.NoteRef))
+        elif isinstance(node, (ir.Link, ir.NoteCrossRef)):
+            hoisted: list[ir.Inline] = []
+            inner = _link_content(_writable(node.children, ctx, keep=False), ctx, hoisted)
+            if isinstance(node, ir.NoteCrossRef) and not _plain_inlines(inner):
+                out.append(ir.NoteRef(node.note_id))  # a cross-reference without words is just the mark
+            else:
+                out.append(_with_children(node, inner))
+            out.extend(hoisted)
+        elif hasattr(node, "children"):
+            out.append(_with_children(node, _writable(node.children, ctx, keep)))
+        else:
+            out.append(node)
+    return tuple(out)
+
+
+def _link_content(inlines: tuple[ir.Inline, ...], ctx: _WriteContext, hoisted: list[ir.Inline]) -> tuple[ir.Inline, ...]:
+    """What a link can hold in JATS: no link and no note mark inside it.
+
+    A nested link keeps its text; a note mark moves into ``hoisted``, to follow the link.
+    """
+    out: list[ir.Inline] = []
+    for node in inlines:
+        if isinstance(node, ir.NoteRef):
+            ctx.warn_once("a note reference inside a link was moved after the link")
+            hoisted.append(node)
+        elif isinstance(node, (ir.Link, ir.NoteCrossRef)):
+            ctx.warn_once("a link inside a link keeps only its text")
+            out.extend(_link_content(node.children, ctx, hoisted))
+        elif hasattr(node, "children"):
+            out.append(_with_children(node, _link_content(node.children, ctx, hoisted)))
+        else:
+            out.append(node)
+    return tuple(out)
+
+
+def _shows_nothing(block: ir.Block) -> bool:
+    """An empty paragraph or list: the writer leaves these out."""
+    if isinstance(block, ir.Paragraph):
+        return not squeeze(block.children)
+    return isinstance(block, ir.ListBlock) and not block.items
 
 
 def _plain(inlines: Iterable[ir.Inline]) -> Iterable[str]:
@@ -341,9 +424,9 @@ def _notes(back: etree._Element, notes: tuple[ir.Note, ...], ctx: _WriteContext)
         kind = {"specific_use": _FOOTNOTE} if note.kind == _FOOTNOTE else {}
         fn = _sub(group, "fn", id=ctx.note_ids[note.id], **kind)
         _sub(fn, "label", note.label, ctx)
-        if not note.blocks:
-            _sub(fn, "p")
         _blocks(fn, note.blocks, ctx)
+        if len(fn) == 1:
+            _sub(fn, "p")  # a note needs a paragraph
 
 
 # ------------------------------------------------------------------------ metadata
@@ -396,16 +479,15 @@ def _require_publishing_metadata(meta: ir.Metadata, journal_id: str | None) -> N
         )
 
 
-def _article_meta(front, document: ir.Document, ctx: _WriteContext) -> None:
-    meta = document.metadata
+def _article_meta(front, meta: ir.Metadata, ctx: _WriteContext) -> None:
     article = _sub(front, "article-meta")
     if meta.series and meta.series.number:
         _sub(article, "article-id", meta.series.number, ctx, pub_id_type="publisher-id")
     for scheme, value in sorted(meta.identifiers.items()):
         if scheme in _JOURNAL_IDENTIFIERS:
             continue
-        if scheme == "doi":
-            _sub(article, "article-id", value, ctx, pub_id_type="doi")
+        if scheme in _PUB_ID_TYPES:
+            _sub(article, "article-id", value, ctx, pub_id_type=scheme)
         else:
             _sub(article, "article-id", value, ctx, pub_id_type="other", specific_use=scheme)
     if meta.title or meta.subtitle:
@@ -434,9 +516,43 @@ def _article_meta(front, document: ir.Document, ctx: _WriteContext) -> None:
             _sub(group, "kwd", keyword, ctx)
 
 
+def tidy_metadata(meta: ir.Metadata, ctx: _WriteContext | None = None) -> ir.Metadata:
+    """``meta`` as JATS can hold it: one-line values without runs of whitespace, blank
+    values as absent, keywords once each; abstract and disclaimer as paragraphs."""
+    from dataclasses import replace
+
+    def line(value: str | None) -> str | None:
+        if value is None:
+            return None
+        return normal_text(_clean(value, ctx) if ctx else _NOT_XML.sub("", value)) or None
+
+    def paragraphs(value: str | None) -> str | None:
+        return "\n\n".join(_paragraphs(value)) or None if value else None
+
+    authors = tuple(
+        replace(a, name=line(a.name), given=line(a.given), family=line(a.family),
+                honorific=line(a.honorific), role=line(a.role), email=line(a.email),
+                affiliations=tuple(dict.fromkeys(filter(None, map(line, a.affiliations)))))
+        for a in meta.authors if line(a.name)
+    )
+    publisher = meta.publisher and ir.Publisher(line(meta.publisher.name) or "", line(meta.publisher.place))
+    series = meta.series and ir.Series(line(meta.series.name), line(meta.series.number))
+    licence = meta.licence and ir.Licence(line(meta.licence.text), line(meta.licence.url))
+    return replace(
+        meta, title=line(meta.title), subtitle=line(meta.subtitle), authors=authors, date=line(meta.date),
+        publisher=publisher if publisher and (publisher.name or publisher.place) else None,
+        series=series if series and (series.name or series.number) else None,
+        keywords=tuple(dict.fromkeys(filter(None, map(line, meta.keywords)))),
+        licence=licence if licence and (licence.text or licence.url) else None,
+        disclaimer=paragraphs(meta.disclaimer), abstract=paragraphs(meta.abstract),
+        language=line(meta.language),
+        identifiers={k: v for k, v in ((k, line(v)) for k, v in meta.identifiers.items()) if v},
+    )
+
+
 def _paragraphs(text: str) -> list[str]:
     parts = [normal_text(p) for p in re.split(r"\n[ \t\r]*\n", text)]
-    return [p for p in parts if p] or [text]
+    return [p for p in parts if p]
 
 
 def _contributors(article, authors: tuple[ir.Author, ...], ctx: _WriteContext) -> None:
@@ -464,7 +580,9 @@ def _contributors(article, authors: tuple[ir.Author, ...], ctx: _WriteContext) -
 def _name(contrib, author: ir.Author, ctx: _WriteContext) -> None:
     """``name`` when the surname is known and the printed name follows from the parts."""
     if not author.family:
-        name = _sub(contrib, "string-name", author.name, ctx)
+        # Publishing allows a string-name only among name-alternatives
+        holder = _sub(contrib, "name-alternatives") if ctx.tagset == PUBLISHING else contrib
+        name = _sub(holder, "string-name", author.name, ctx)
         if author.honorific:
             name.text = None
             _sub(name, "prefix", author.honorific, ctx).tail = " " + _clean(author.name, ctx)
@@ -544,15 +662,21 @@ def build_article(document: ir.Document, tagset: str) -> etree._Element:
     if meta.language:
         root.set(XML_LANG, meta.language)
     front = _sub(root, "front")
+    meta = tidy_metadata(meta, ctx)
     _journal_meta(front, meta, ctx)
-    _article_meta(front, document, ctx)
-    if document.blocks:
-        _sections(_sub(root, "body"), document.blocks, ctx, "sec")
-    if document.back or document.notes:
-        back = _sub(root, "back")
-        _back_matter(back, document.back, ctx)
-        if document.notes:
-            _notes(back, document.notes, ctx)
+    _article_meta(front, meta, ctx)
+    body = _sub(root, "body")
+    _sections(body, document.blocks, ctx, "sec")
+    back = _sub(root, "back")
+    _back_matter(back, document.back, ctx)
+    if document.notes:
+        _notes(back, document.notes, ctx)
+    for notes in back.findall("notes"):
+        if not len(notes):
+            back.remove(notes)
+    for part in (body, back):
+        if not len(part):  # nothing in it showed anything
+            root.remove(part)
     _indent(root)
     return root
 
@@ -596,6 +720,8 @@ def squeeze(inlines: Iterable[ir.Inline]) -> tuple[ir.Inline, ...]:
     same inlines back and writing is a fixed point.
     """
     squeezed = _collapse(tuple(inlines), [True])
+    while squeezed and isinstance(squeezed[0], ir.LineBreak):
+        squeezed = squeezed[1:]
     return _strip_end(squeezed)
 
 
@@ -623,7 +749,8 @@ def _collapse(inlines: tuple[ir.Inline, ...], after_space: list[bool]) -> tuple[
             out.append(node)
         else:
             children = _collapse(node.children, after_space)
-            out.append(_with_children(node, children))
+            if children or isinstance(node, (ir.Link, ir.NoteCrossRef)):
+                out.append(_with_children(node, children))  # empty markup shows nothing
     return tuple(out)
 
 
@@ -646,11 +773,16 @@ def _strip_end(inlines: tuple[ir.Inline, ...]) -> tuple[ir.Inline, ...]:
     if not inlines:
         return inlines
     last = inlines[-1]
+    if isinstance(last, ir.LineBreak):
+        return _strip_end(inlines[:-1])
     if isinstance(last, ir.Text):
         trimmed = last.text.rstrip(" ")
         return inlines[:-1] + ((ir.Text(trimmed),) if trimmed else ())
     if hasattr(last, "children"):
-        return inlines[:-1] + (_with_children(last, _strip_end(last.children)),)
+        children = _strip_end(last.children)
+        if not children and not isinstance(last, (ir.Link, ir.NoteCrossRef)):
+            return _strip_end(inlines[:-1])
+        return inlines[:-1] + (_with_children(last, children),)
     return inlines
 
 
@@ -823,13 +955,14 @@ class _JatsReader:
         if name == "ack" and not squeeze(heading):
             heading = [ir.Text("Acknowledgments")]
         heading_inlines = squeeze(heading)
+        has_heading = bool(heading_inlines) or (title is not None and name == "sec")
         blocks: list[ir.Block] = []
-        if heading_inlines:
+        if has_heading:
             if headings:
                 blocks.append(ir.Heading(level, heading_inlines))
             else:
                 blocks.append(ir.Paragraph((ir.Strong(heading_inlines),)))
-        inner_level = level + 1 if heading_inlines else level
+        inner_level = level + 1 if has_heading else level
         blocks.extend(self._flow(element, inner_level, headings))
         return blocks
 
@@ -911,9 +1044,12 @@ class _JatsReader:
         note_targets = [rid for rid in targets if self._is_note(rid)]
         if not note_targets:
             return self._inlines(element)  # a link to a figure, reference, …: keep its text
-        if self.reading_note:
-            children = squeeze(self._inlines(element)) or (ir.Text(self._note_label(note_targets[0])),)
-            return [ir.NoteCrossRef(note_targets[0], children)]
+        label = self._note_label(note_targets[0])
+        children = tuple(self._inlines(element))  # squeezed with the whole paragraph
+        shown = _plain_inlines(children)
+        if self.reading_note or (len(note_targets) == 1 and shown and shown != label):
+            # "Ibid.", "n. 4": a note referring to another note by words, not by its mark
+            return [ir.NoteCrossRef(note_targets[0], children if shown else (ir.Text(label),))]
         return [ir.NoteRef(rid) for rid in note_targets]
 
     def _is_note(self, rid: str) -> bool:
@@ -1148,6 +1284,10 @@ class _JatsReader:
 def _paragraph_of(inlines: list[ir.Inline]) -> list[ir.Block]:
     squeezed = squeeze(inlines)
     return [ir.Paragraph(squeezed)] if squeezed else []
+
+
+def _plain_inlines(inlines: Iterable[ir.Inline]) -> str:
+    return normal_text("".join(_plain(inlines)))
 
 
 def _only_note_refs(inlines: list[ir.Inline]) -> bool:
