@@ -234,7 +234,7 @@ def test_title_block_uses_named_styles(sample_docx):
 
     word = docx.Document(io.BytesIO(sample_docx))
     styles = [p.style.name for p in word.paragraphs[:9]]
-    assert styles == ["Brief Organisation", "Brief Masthead", "Title", "Brief Author", "Brief Author Details",
+    assert styles == ["Brief Organisation", "Brief Masthead", "Title", "Author", "Brief Author Details",
                       "Brief Keywords", "Brief Disclaimer", "Brief Licence", "Heading 1"]
     masthead = word.paragraphs[1].text
     assert "CAPSS In Focus 03/2026" in masthead and "New Delhi" in masthead and "23 January 2026" in masthead
@@ -763,7 +763,7 @@ def test_a_template_without_our_styles_gets_them(tmp_path):
     data = write_docx(small_brief(), {"reference-doc": str(LIBREOFFICE_FIXTURE)})
     word = docx.Document(io.BytesIO(data))
     used = {p.style.name for p in word.paragraphs}
-    assert {"Title", "Heading 1", "Heading 2", "Brief Author", "Brief Keywords", "Quote"} <= used
+    assert {"Title", "Heading 1", "Heading 2", "Author", "Brief Keywords", "Quote"} <= used
     back = read_docx(data, {})
     assert headings(back) == headings(small_brief())
     assert [type(b).__name__ for b in back.blocks].count("ListBlock") == 2

@@ -3,8 +3,9 @@
 Writer keeps: the masthead (organisation, series and number, place, date), title,
 subtitle, authors with honorific, role, affiliations and e-mail, abstract, keywords,
 disclaimer and licence, each in a named paragraph style a user can restyle ("Brief
-Organisation", "Brief Masthead", Title, Subtitle, "Brief Author", "Brief Author
-Details", "Brief Abstract", "Brief Keywords", "Brief Disclaimer", "Brief Licence", with
+Organisation", "Brief Masthead", Title, Subtitle, Author, "Brief Author Details",
+Abstract, "Brief Keywords", "Brief Disclaimer", "Brief Licence"; Author and Abstract are
+the names pandoc's reference documents style), with
 character styles such as "Brief Series" and "Brief Date" marking the parts of a line);
 headings as Heading 1-9, paragraphs as Body Text, block quotes as Quote, bulleted and
 numbered lists (with their start number) as List Bullet/List Number with real Word
@@ -75,9 +76,9 @@ MONTHS = (
 # The styles of the title block.  Paragraph styles: (style id, name).
 ORGANISATION = ("BriefOrganisation", "Brief Organisation")
 MASTHEAD = ("BriefMasthead", "Brief Masthead")
-AUTHOR = ("BriefAuthor", "Brief Author")
+AUTHOR = ("Author", "Author")  # pandoc's names, so its reference documents style them
 AUTHOR_DETAILS = ("BriefAuthorDetails", "Brief Author Details")
-ABSTRACT = ("BriefAbstract", "Brief Abstract")
+ABSTRACT = ("Abstract", "Abstract")
 KEYWORDS = ("BriefKeywords", "Brief Keywords")
 DISCLAIMER = ("BriefDisclaimer", "Brief Disclaimer")
 LICENCE = ("BriefLicence", "Brief Licence")
