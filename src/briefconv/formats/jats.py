@@ -7,41 +7,61 @@ with ``-M journal-id=…``) and raises :class:`MissingMetadataError` without the
 write a DOCTYPE, ``dtd-version="1.1"``, UTF-8, indented only where whitespace does not
 matter, and are valid against the official DTDs (see :mod:`briefconv.validate`).
 
-Writer keeps: series (``journal-title``, journal id derived from it), publisher name
-and place, ISSN (``issn``), e-ISSN, ISBN, series number (``article-id`` of type
-``publisher-id``), DOI and other identifiers (``article-id``), URL (``self-uri``),
-title and subtitle, authors (``contrib`` with ``name``: surname, given-names, prefix
-for the honorific; ``role``; ``email``; ``xref`` to an ``aff``), date (``pub-date``
-with ``iso-8601-date``), licence (``license`` with ``xlink:href``,
-``ali:license_ref`` and ``license-p``), the disclaimer (an ``author-notes`` ``fn``
-marked ``specific-use="disclaimer"``), abstract, keywords (``kwd-group``), language
-(``xml:lang``), ``extra["article-type"]``; headings as nested ``sec`` with ``title``;
-paragraphs, block quotes (``disp-quote``), lists; emphasis, strong, superscript,
-subscript, links (``ext-link``); notes as ``fn`` in a ``fn-group`` in ``back``, each
-reference an ``xref`` to it, references between notes as ``xref`` too; back matter
-as ``ack`` (a section titled "Acknowledg(e)ments"), ``sec`` (other titled sections)
-or ``notes`` (untitled text).
-Writer loses, silently: a line break outside a title (JATS paragraphs have none: it
-becomes a space); a jump of more than one heading level (the section nests one level
-deeper); whether a note was a footnote or an endnote when it was an endnote (the
-default); ``extra`` other than ``article-type``.
-Writer loses, with a warning: a heading inside a list or quote (becomes a bold
-paragraph), a link or note reference nested inside a link (the inner link keeps
-only its text; a note reference moves after the link), a reference to a note that
-does not exist, characters XML cannot hold, a date that is not ISO 8601, a
-publisher place without a publisher name, a licence URL without licence text.
+Writer keeps: series (``journal-title``, and the journal id derived from it),
+publisher name and place, ISSN (``issn``), e-ISSN (``issn publication-format=
+"electronic"``), ISBN, series number (``article-id`` of type ``publisher-id``), DOI
+and other identifiers (``article-id``, typed when JATS names the scheme, else
+``other`` with the scheme in ``specific-use``), URL (``self-uri``), title and
+subtitle, authors (``contrib`` with ``name``: surname, given-names, prefix for the
+honorific, ``name-style="eastern"`` when the printed name puts the surname first,
+``string-name`` when no surname is known; ``role``; ``email``; ``xref`` to an
+``aff``), date (``pub-date`` with ``iso-8601-date``), licence (``license`` with
+``xlink:href``, ``ali:license_ref`` and ``license-p``), the disclaimer (an
+``author-notes`` ``fn`` with ``specific-use="disclaimer"``), abstract, keywords
+(``kwd-group``), language (``xml:lang``), ``extra["article-type"]``; headings as
+nested ``sec`` with ids (``sec-1``, ``sec-1-2``) and ``title``; paragraphs, block
+quotes (``disp-quote``), bulleted and numbered lists (a start other than 1 as item
+labels); emphasis, strong, superscript, subscript, links (``ext-link``), line breaks
+in headings (``break``); notes as ``fn`` (id made an XML name, ``label``;
+``specific-use="footnote"`` for footnotes) in a ``fn-group`` in ``back``, each
+reference an ``xref ref-type="fn"`` to it, references between notes ("Ibid.",
+"n. 4") as an ``xref`` holding their words; back matter as ``ack`` (a part titled
+"Acknowledg(e)ments"), ``sec`` (other titled parts) or ``notes`` (untitled text).
+Writer loses, silently: a line break outside a heading (JATS has none there: it
+becomes a space); runs of whitespace (JATS treats them as one space); empty
+paragraphs, lists and markup; a jump of more than one heading level (the section
+nests one level deeper); a superscript that holds only note marks (the marks stay);
+``extra`` other than ``article-type``.  Lists and quotes inside a note or list item
+go inside a ``p``, as JATS requires.
+Writer loses, with a warning: a heading inside a list, quote or note (becomes a
+bold paragraph), a link or note mark nested inside a link (the inner link keeps only
+its text; the mark moves after the link), a reference to a note that does not exist,
+characters XML cannot hold, a date that is not ISO 8601, a publisher place without a
+publisher name, a licence URL without licence text.
 
 Reader ``jats`` reads our own output, PubMed Central style articles and pandoc's
-``jats_archiving`` output: front matter to metadata, ``sec`` nesting to heading
-levels (deeper than 6 is kept at 6), ``fn`` (in ``fn-group``, ``back`` or inline in
-the text) to notes linked from their ``xref``; inline markup (``italic``, ``bold``,
-``sup``, ``sub``, ``ext-link``, ``uri``; ``monospace``, ``underline``, ``sc`` and
-similar keep only their text); lists, quotes, ``ack`` and back sections to
-``Document.back``.
-Reader loses, with a warning: tables, figures, formulas, reference lists, boxed text,
-supplementary material and other content the IR cannot hold (named once each), and
-entity references it cannot expand.  It never loads a DTD, never touches the network
-and refuses documents that declare entities (XXE, entity-expansion bombs).
+``jats_archiving`` output: front matter to metadata (the first ``pub-date`` of type
+publication, journal title as series, ``publisher-id`` article id as series number,
+every ``kwd``, abstract paragraphs and section titles as text), ``sec`` nesting to
+heading levels (a section ``label`` such as "1." prefixes the heading), every ``fn``
+outside the front matter (in a ``fn-group``, ``back`` or in place in the text) to a
+note in document order, linked from its ``xref``s (an ``xref`` in a note, or one
+whose words differ from the note's label, is a cross-reference); inline markup
+(``italic``, ``bold``, ``sup``, ``sub``, ``ext-link``, ``uri``, ``break``); lists,
+quotes (an ``attrib`` as a paragraph), definition lists (terms in bold), ``ack``,
+``app``, ``bio`` and other back sections to ``Document.back``.  Lists and quotes
+inside a ``p`` split it.
+Reader loses, silently: contributors other than authors, article categories, volume,
+issue, pages, history dates, copyright statement; the formatting of ``monospace``,
+``underline``, ``sc`` and similar (their text stays); cross-references to figures,
+tables and references (their text stays).
+Reader loses, with a warning: tables, figures, formulas, reference lists, code,
+supplementary material, sub-articles, author notes other than a disclaimer, elements
+it does not know (their text is kept as a paragraph), and entity references it cannot
+expand (named entities such as ``&nbsp;`` that an unloaded DTD would define are
+expanded from the HTML5 table).  It never loads a DTD, never touches the network and
+refuses documents that declare entities (XXE, entity-expansion bombs) with an
+InputError.
 """
 
 from __future__ import annotations
@@ -179,77 +199,36 @@ def _append_text(parent: etree._Element, text: str) -> None:
 # ------------------------------------------------------------------------- inlines
 
 
-def _inlines(parent: etree._Element, inlines: Iterable[ir.Inline], ctx: _WriteContext,
-             *, in_title: bool = False, in_link: bool = False, deferred: list | None = None) -> None:
-    """Write ``inlines`` into ``parent``.
+_MARKUP_TAGS = {ir.Emphasis: "italic", ir.Strong: "bold", ir.Superscript: "sup", ir.Subscript: "sub"}
 
-    Inside a link (``ext-link`` or a cross-reference ``xref``) JATS allows only
-    emphasis-like markup, so links become their text and note references are
-    collected in ``deferred`` to be written after the link.
-    """
+
+def _inlines(parent: etree._Element, inlines: Iterable[ir.Inline], ctx: _WriteContext) -> None:
+    """Write ``inlines`` into ``parent``; they have been through :func:`_writable` and
+    :func:`squeeze`, so every line break left is in a title and every note exists."""
     for node in inlines:
         if isinstance(node, ir.Text):
             _append_text(parent, _clean(node.text, ctx))
         elif isinstance(node, ir.LineBreak):
-            if in_title and not in_link:
-                _sub(parent, "break")
-            else:
-                _append_text(parent, " ")
-        elif isinstance(node, (ir.Emphasis, ir.Strong, ir.Superscript, ir.Subscript)):
-            tag = {ir.Emphasis: "italic", ir.Strong: "bold", ir.Superscript: "sup", ir.Subscript: "sub"}[type(node)]
-            _inlines(_sub(parent, tag), node.children, ctx, in_title=in_title, in_link=in_link, deferred=deferred)
+            _sub(parent, "break")
+        elif type(node) in _MARKUP_TAGS:
+            _inlines(_sub(parent, _MARKUP_TAGS[type(node)]), node.children, ctx)
         elif isinstance(node, ir.Link):
-            if in_link:
-                ctx.warn_once("a link inside a link keeps only its text")
-                _inlines(parent, node.children, ctx, in_title=in_title, in_link=True, deferred=deferred)
-            else:
-                _link(parent, node, ctx, in_title)
+            link = _sub(parent, "ext-link", ext_link_type="uri")
+            link.set(f"{{{XLINK}}}href", _clean(node.url, ctx))
+            _inlines(link, node.children, ctx)
+            _show_at_least(link, _clean(node.url, ctx))
         elif isinstance(node, ir.NoteRef):
-            if in_link:
-                ctx.warn_once("a note reference inside a link was moved after the link")
-                assert deferred is not None
-                deferred.append(node)
-            else:
-                _note_ref(parent, node, ctx)
+            _sub(parent, "xref", ctx.note_labels[node.note_id], ctx, ref_type="fn", rid=ctx.note_ids[node.note_id])
         elif isinstance(node, ir.NoteCrossRef):
-            _note_cross_ref(parent, node, ctx, in_title=in_title, in_link=in_link, deferred=deferred)
+            xref = _sub(parent, "xref", ref_type="fn", rid=ctx.note_ids[node.note_id])
+            _inlines(xref, node.children, ctx)
+            _show_at_least(xref, ctx.note_labels[node.note_id])
 
 
-def _link(parent: etree._Element, node: ir.Link, ctx: _WriteContext, in_title: bool) -> None:
-    link = _sub(parent, "ext-link", ext_link_type="uri")
-    link.set(f"{{{XLINK}}}href", _clean(node.url, ctx))
-    deferred: list[ir.Inline] = []
-    _inlines(link, node.children, ctx, in_title=in_title, in_link=True, deferred=deferred)
+def _show_at_least(link: etree._Element, fallback: str) -> None:
+    """A link without visible text shows ``fallback`` (its address, the note's label)."""
     if not "".join(link.itertext()).strip():
-        link.text = (link.text or "") + _clean(node.url, ctx)  # a link shows at least its address
-    _inlines(parent, deferred, ctx, in_title=in_title)
-
-
-def _note_ref(parent: etree._Element, node: ir.NoteRef, ctx: _WriteContext) -> None:
-    rid = ctx.note_ids.get(node.note_id)
-    if rid is None:
-        ctx.warn_once(f"dropped a reference to note {node.note_id!r}, which does not exist")
-        return
-    _sub(parent, "xref", ctx.note_labels[node.note_id], ctx, ref_type="fn", rid=rid)
-
-
-def _note_cross_ref(parent, node: ir.NoteCrossRef, ctx: _WriteContext, *, in_title: bool,
-                    in_link: bool, deferred) -> None:
-    rid = ctx.note_ids.get(node.note_id)
-    if rid is None:
-        ctx.warn_once(f"a cross-reference to note {node.note_id!r}, which does not exist, keeps only its text")
-        _inlines(parent, node.children, ctx, in_title=in_title, in_link=in_link, deferred=deferred)
-        return
-    if in_link:  # an xref cannot sit inside a link: keep the text
-        ctx.warn_once("a note cross-reference inside a link keeps only its text")
-        _inlines(parent, node.children, ctx, in_title=in_title, in_link=True, deferred=deferred)
-        return
-    xref = _sub(parent, "xref", ref_type="fn", rid=rid)
-    inner_deferred: list[ir.Inline] = []
-    _inlines(xref, node.children, ctx, in_title=in_title, in_link=True, deferred=inner_deferred)
-    if not "".join(xref.itertext()).strip():
-        xref.text = (xref.text or "") + ctx.note_labels[node.note_id]  # show at least the note's label
-    _inlines(parent, inner_deferred, ctx, in_title=in_title)
+        link.text = (link.text or "") + fallback
 
 
 # -------------------------------------------------------------------------- blocks
@@ -318,7 +297,7 @@ def _sections(parent: etree._Element, blocks: tuple[ir.Block, ...], ctx: _WriteC
             numbers = [str(entry[2][0]) for entry in stack]
             tag = section_tag if len(stack) == 1 else "sec"
             section = _sub(container, tag, id=f"{id_prefix}-{'-'.join(numbers)}")
-            _inlines(_sub(section, "title"), squeeze(_writable(block.children, ctx, keep=True)), ctx, in_title=True)
+            _inlines(_sub(section, "title"), squeeze(_writable(block.children, ctx, keep=True)), ctx)
             stack.append((block.level, section, [0]))
         else:
             _blocks(stack[-1][1], (block,), ctx)
@@ -343,7 +322,7 @@ def _back_matter(back: etree._Element, blocks: tuple[ir.Block, ...], ctx: _Write
             continue
         tag = "ack" if _ACK_TITLE.match("".join(_plain(head.children))) else "sec"
         element = _sub(back, tag, id=f"back-{number}")
-        _inlines(_sub(element, "title"), squeeze(_writable(head.children, ctx, keep=True)), ctx, in_title=True)
+        _inlines(_sub(element, "title"), squeeze(_writable(head.children, ctx, keep=True)), ctx)
         _sections(element, tuple(group[1:]), ctx, f"back-{number}")
 
 
