@@ -1,29 +1,29 @@
 """Word documents (format ``docx``): a writer with native Word notes and a reader.
 
-Writer keeps: the masthead (organisation, series and number, place, date), title,
-subtitle, authors with honorific, role, affiliations and e-mail, abstract, keywords,
-disclaimer and licence, each in a named paragraph style a user can restyle ("Brief
-Organisation", "Brief Masthead", Title, Subtitle, Author, "Brief Author Details",
-Abstract, "Brief Keywords", "Brief Disclaimer", "Brief Licence"; Author and Abstract are
-the names pandoc's reference documents style), with
-character styles such as "Brief Series" and "Brief Date" marking the parts of a line);
-headings as Heading 1-9, paragraphs as Body Text, block quotes as Quote, bulleted and
-numbered lists (with their start number) as List Bullet/List Number with real Word
-numbering; italic, bold, superscript, subscript, line breaks; links as live hyperlinks;
-notes as native Word endnotes, or footnotes with ``-M notes=footnotes`` (without the
-option each note keeps its own kind), their text keeping emphasis and links; a note that
-refers to another note ("Ibid.", "n. 4") as an internal link to a bookmark around the
-target note's text; back matter after the body; core properties (title, authors,
-keywords, subject, description, language, created and modified set to the document's
-date); A4 (``-M papersize=letter`` for US Letter).  ``--reference-doc`` takes styles,
-page setup, headers and footers from a Word file and keeps its own styles where they
-exist.  The same document always gives the same bytes.
+Writer keeps: the masthead (organisation, series and number, place, date, identifiers
+such as ISSN and DOI), title, subtitle, authors with honorific, role, affiliations and
+e-mail, abstract, keywords, disclaimer and licence, each in a named paragraph style a
+user can restyle ("Brief Organisation", "Brief Masthead", Title, Subtitle, Author, "Brief
+Author Details", Abstract, "Brief Keywords", "Brief Disclaimer", "Brief Licence"; Author
+and Abstract are the names pandoc's reference documents style), with character styles
+such as "Brief Series" and "Brief Date" marking the parts of a line; headings as Heading
+1-9, paragraphs as Body Text, block quotes as Quote, bulleted and numbered lists (with
+their start number) as List Bullet/List Number with real Word numbering; italic, bold,
+superscript, subscript, line breaks; links as live hyperlinks; notes as native Word
+endnotes, or footnotes with ``-M notes=footnotes`` (without the option each note keeps
+its own kind), their text keeping emphasis and links; a note that refers to another note
+("Ibid.", "n. 4") as an internal link to a bookmark around the target note's text; back
+matter after the body; core properties (title, authors, keywords, subject, description,
+language, DOI, created and modified set to the document's date); A4 (``-M
+papersize=letter`` for US Letter).  ``--reference-doc`` takes styles, page setup,
+headers and footers from a Word file (.docx or .dotx) and keeps its own styles where
+they exist.  The same document always gives the same bytes.
 
-Writer loses: identifiers (ISSN, DOI...) and ``metadata.extra``; an author's given and
-family names apart from the full name; a note that is never
-referenced (with a warning, Word cannot show it); a second reference to the same note
-becomes a superscript number linked to the note; lists and quotes inside notes become
-plain note paragraphs.
+Writer loses: ``metadata.extra``; a report-number identifier equal to the series number
+(shown once, as the number); an author's given and family names apart from the full
+name; a note that is never referenced (with a warning: Word cannot show it); a second
+reference to the same note becomes a superscript number linked to the note; lists and
+quotes inside notes become plain note paragraphs.
 
 Reader keeps: Title, Subtitle, Heading 1-9 (or any paragraph with an outline level),
 paragraphs, quotes, bulleted and numbered lists (Word numbering), italic, bold,
@@ -88,6 +88,7 @@ SERIES = ("BriefSeries", "Brief Series")
 SERIES_NUMBER = ("BriefSeriesNumber", "Brief Series Number")
 PLACE = ("BriefPlace", "Brief Place")
 DATE = ("BriefDate", "Brief Date")
+IDENTIFIER = ("BriefIdentifier", "Brief Identifier")
 HONORIFIC = ("BriefHonorific", "Brief Honorific")
 ROLE = ("BriefRole", "Brief Role")
 AFFILIATION = ("BriefAffiliation", "Brief Affiliation")
@@ -488,6 +489,10 @@ class _DocxWriter:
             parts.append([_run(meta.publisher.place, style=self._style(PLACE[1]))])
         if meta.date:
             parts.append([_run(_display_date(meta.date), style=self._style(DATE[1]))])
+        series_number = series.number if series else None
+        for scheme, value in meta.identifiers.items():
+            if value and value != series_number:  # a report number shown as the series number already
+                parts.append([_run(_display_identifier(scheme, value), style=self._style(IDENTIFIER[1]))])
         runs = []
         for index, part in enumerate(parts):
             if index:
@@ -797,6 +802,8 @@ class _DocxWriter:
             core.comments = " ".join(meta.abstract.split())
         if meta.language:
             core.language = meta.language
+        if meta.identifiers.get("doi"):
+            core.identifier = f"doi:{meta.identifiers['doi']}"
         core.revision = 1
         date = _date_value(meta.date)
         if date is not None:
@@ -839,6 +846,26 @@ def _referenced_note_ids(document: ir.Document) -> list[str]:
     visit_blocks(document.blocks)
     visit_blocks(document.back)
     return found
+
+
+#: How identifier schemes are labelled in the masthead ("ISSN 2347-3703").
+IDENTIFIER_LABELS = {"issn": "ISSN", "eissn": "eISSN", "isbn": "ISBN", "doi": "DOI",
+                     "report-number": "Report No.", "journal-id": "Journal ID", "url": "URL"}
+
+
+def _display_identifier(scheme: str, value: str) -> str:
+    label = IDENTIFIER_LABELS.get(scheme)
+    return f"{label} {value}" if label else f"{scheme}: {value}"
+
+
+def _parse_identifier(text: str) -> tuple[str, str]:
+    """'ISSN 2347-3703' -> ('issn', '2347-3703'); 'scheme: value' for schemes without a label."""
+    text = " ".join(text.split())
+    for scheme, label in IDENTIFIER_LABELS.items():
+        if text.startswith(label + " "):
+            return scheme, text[len(label) + 1:]
+    scheme, _, value = text.partition(": ")
+    return (scheme.lower(), value) if value else ("identifier", text)
 
 
 def _relationship_target(url: str) -> str:
@@ -1094,6 +1121,7 @@ def _brief_style_elements() -> list:
         _style_element("character", *SERIES_NUMBER, based_on="DefaultParagraphFont", run={"b": {}, "color": {"val": LOOK.accent}}),
         _style_element("character", *PLACE, based_on="DefaultParagraphFont"),
         _style_element("character", *DATE, based_on="DefaultParagraphFont"),
+        _style_element("character", *IDENTIFIER, based_on="DefaultParagraphFont"),
         _style_element("character", *HONORIFIC, based_on="DefaultParagraphFont"),
         _style_element("character", *ROLE, based_on="DefaultParagraphFont"),
         _style_element("character", *AFFILIATION, based_on="DefaultParagraphFont"),
@@ -1471,6 +1499,7 @@ class _DocxReader:
         self.meta: dict[str, object] = {}
         self.authors: list[ir.Author] = []
         self.abstract: list[str] = []
+        self.identifiers: dict[str, str] = {}
         self.note_ids: dict[tuple[str, str], str] = {}  # (kind, Word id) -> IR id
         self.labels: dict[tuple[str, str], str] = {}  # (kind, Word id) -> printed mark
         self.bookmark_notes: dict[str, str] = {}  # bookmark name -> IR note id
@@ -1724,10 +1753,14 @@ class _DocxReader:
     def _take_masthead(self, parts) -> None:
         fields = {SERIES[1].lower(): "series_name", SERIES_NUMBER[1].lower(): "series_number",
                   PLACE[1].lower(): "place", DATE[1].lower(): "display_date"}
-        for style, text, _ in parts:
+        texts: dict[str, str] = {}
+        for style, text, _ in _merge_runs_by_style(parts):
             if style in fields and text.strip():
-                key = fields[style]
-                self.meta[key] = f"{self.meta[key]}{text}" if key in self.meta else text.strip()
+                texts[fields[style]] = " ".join(text.split())
+            elif style == IDENTIFIER[1].lower() and text.strip():
+                scheme, value = _parse_identifier(text)
+                self.identifiers[scheme] = value
+        self.meta.update(texts)
 
     def _take_author(self, parts) -> None:
         honorific = self._text([p for p in parts if p[0] == HONORIFIC[1].lower()]) or None
@@ -1807,6 +1840,7 @@ class _DocxReader:
             title=title, subtitle=meta.get("subtitle"), authors=authors, date=date,  # type: ignore[arg-type]
             publisher=publisher, series=series, keywords=keywords, licence=meta.get("licence"),  # type: ignore[arg-type]
             disclaimer=meta.get("disclaimer"), abstract=abstract, language=core.get("language"),  # type: ignore[arg-type]
+            identifiers=self.identifiers,
         )
 
     # ------------------------------------------------------------------ inlines
@@ -1915,6 +1949,17 @@ class _DocxReader:
 
 
 # ------------------------------------------------------------------- reader helpers
+
+
+def _merge_runs_by_style(parts: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
+    """Join neighbouring runs of the same character style: Word splits runs where it likes."""
+    merged: list[tuple[str, str, str | None]] = []
+    for style, text, url in parts:
+        if merged and merged[-1][0] == style and style:
+            merged[-1] = (style, merged[-1][1] + text, merged[-1][2] or url)
+        else:
+            merged.append((style, text, url))
+    return merged
 
 
 def _hex(value: str | None) -> int | None:
