@@ -493,3 +493,15 @@ def test_pandoc_jats_of_the_sample_brief_reads_into_the_same_headings_and_notes(
     assert [n.label for n in document.notes] == [n.label for n in sample_doc.notes]
     assert [n.blocks for n in document.notes][1:5] == [n.blocks for n in sample_doc.notes][1:5]
     assert_valid(write_jats(document, {}), "archiving")
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.name)
+def test_every_text_fixture_gives_valid_jats_that_reads_back_losslessly(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BriefconvWarning)
+        document = briefconv.read(path)
+    data = jats(document)
+    assert read_jats(data, {}) == document
+    if document.metadata.title and document.metadata.date:  # what Publishing needs besides an ISSN
+        given = with_identifiers(document, issn="2583-1234", **{"journal-id": "test"})
+        assert_valid(write_jats_publishing(given, {}), "publishing")
