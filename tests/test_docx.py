@@ -834,3 +834,23 @@ def test_word_does_not_open_it_in_compatibility_mode(sample_docx):
     settings = xml(sample_docx, "word/settings.xml")
     modes = [s.get(f"{W}val") for s in settings.iter(f"{W}compatSetting") if s.get(f"{W}name") == "compatibilityMode"]
     assert modes == ["15"]
+
+
+def test_localised_template_note_styles_are_used(tmp_path):
+    """A German Word names its styles' ids differently; the marks must use the template's ids."""
+    import docx
+
+    template = docx.Document()
+    styles = template.styles.element
+    for style_id, name in (("Endnotenzeichen", "endnote reference"), ("Endnotentext", "endnote text")):
+        style = etree.SubElement(styles, f"{W}style", {f"{W}type": "character" if "reference" in name
+                                                       else "paragraph", f"{W}styleId": style_id})
+        etree.SubElement(style, f"{W}name", {f"{W}val": name})
+        etree.SubElement(etree.SubElement(style, f"{W}rPr"), f"{W}vertAlign", {f"{W}val": "superscript"})
+    template.save(tmp_path / "de.docx")
+    data = write_docx(small_brief(), {"reference-doc": str(tmp_path / "de.docx")})
+    document = xml(data, "word/document.xml")
+    marks = {r.getparent().find(f"{W}rPr/{W}rStyle").get(f"{W}val") for r in document.iter(f"{W}endnoteReference")}
+    assert marks == {"Endnotenzeichen"}
+    endnotes = xml(data, "word/endnotes.xml")
+    assert {p.get(f"{W}val") for n in real_notes(endnotes, "endnote") for p in n.iter(f"{W}pStyle")} == {"Endnotentext"}

@@ -720,9 +720,13 @@ class _DocxWriter:
             mark = _run(str(target.word_id), fmt=frozenset({"sup"}))
             return [_anchor_link(target.bookmark, [mark])]
         self.referenced.add(ref.note_id)
-        return [notes_xml.reference_run(target.kind, target.word_id)]
+        return [notes_xml.reference_run(target.kind, target.word_id, self._note_reference_style(target.kind))]
 
     # ------------------------------------------------------------------ notes
+
+    def _note_reference_style(self, kind: str) -> str:
+        style_id, name = notes_xml.REFERENCE_STYLE[kind]
+        return self._style(name) or style_id
 
     def _prepare_notes(self) -> None:
         """Number the notes in the order they are first referenced, as Word will."""
@@ -757,7 +761,7 @@ class _DocxWriter:
                     properties = etree.SubElement(paragraph, w("pPr"))
                     etree.SubElement(properties, w("pStyle"), {w("val"): style})
                 if index == 0:
-                    paragraph.append(notes_xml.note_mark_run(target.kind))
+                    paragraph.append(notes_xml.note_mark_run(target.kind, self._note_reference_style(target.kind)))
                     paragraph.append(_run(" "))
                     self.bookmark_counter += 1
                     etree.SubElement(paragraph, w("bookmarkStart"),

@@ -181,23 +181,27 @@ def note_style_elements(body_half_points: int) -> list:
     return styles
 
 
-def reference_run(kind: str, word_id: int):
-    """The run in running text that shows the note's number and links to it."""
+def reference_run(kind: str, word_id: int, style_id: str):
+    """The run in running text that shows the note's number and links to it.
+
+    ``style_id`` is the template's id of the note reference style (a localised Word names
+    it differently), which sets the mark in superscript.
+    """
     from lxml import etree
 
     run = etree.Element(w("r"))
     properties = etree.SubElement(run, w("rPr"))
-    etree.SubElement(properties, w("rStyle"), {w("val"): REFERENCE_STYLE[kind][0]})
+    etree.SubElement(properties, w("rStyle"), {w("val"): style_id})
     etree.SubElement(run, w(f"{kind}Reference"), {w("id"): str(word_id)})
     return run
 
 
-def note_mark_run(kind: str):
+def note_mark_run(kind: str, style_id: str):
     """The run at the start of a note that repeats its number."""
     from lxml import etree
 
     run = etree.Element(w("r"))
     properties = etree.SubElement(run, w("rPr"))
-    etree.SubElement(properties, w("rStyle"), {w("val"): REFERENCE_STYLE[kind][0]})
+    etree.SubElement(properties, w("rStyle"), {w("val"): style_id})
     etree.SubElement(run, w(f"{kind}Ref"))
     return run
