@@ -505,3 +505,14 @@ def test_every_text_fixture_gives_valid_jats_that_reads_back_losslessly(path):
     if document.metadata.title and document.metadata.date:  # what Publishing needs besides an ISSN
         given = with_identifiers(document, issn="2583-1234", **{"journal-id": "test"})
         assert_valid(write_jats_publishing(given, {}), "publishing")
+
+
+def test_notes_written_in_place_without_ids_are_still_linked():
+    data = (b'<article><body><p>One<fn><p>first</p></fn> and two<fn id="b"><label>*</label><p>second</p></fn>.</p>'
+            b'<list list-type="order"><list-item><label>3.</label><p>third</p></list-item></list></body></article>')
+    document = read_jats(data, {})
+    assert document.blocks[0] == P(T("One"), ir.NoteRef("fn1"), T(" and two"), ir.NoteRef("b"), T("."))
+    assert [(n.id, n.label, n.blocks) for n in document.notes] == [("fn1", "1", (P(T("first")),)),
+                                                                   ("b", "*", (P(T("second")),))]
+    assert document.blocks[1] == ir.ListBlock(True, ((P(T("third")),),), start=3)
+    assert read_jats(jats(document), {}) == document

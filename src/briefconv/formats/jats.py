@@ -806,7 +806,9 @@ class _JatsReader:
         self.fn_elements = {el.get("id"): el for el in root.iter("fn") if el.get("id")}
         self.disclaimer_fns = set(self._disclaimer_elements())
         self.notes: list[ir.Note] = []
-        self.note_ids: dict[int, str] = {}  # id(fn element) -> note id
+        # keyed by the element itself: holding it keeps lxml from making a new proxy for it
+        self.note_ids: dict[object, str] = {}  # fn element -> note id
+        self.note_labels: dict[str, str] = {}  # note id -> label
         self.reading_note = False
 
     def warn_once(self, message: str) -> None:
@@ -832,38 +834,24 @@ class _JatsReader:
     def _collect_notes(self) -> None:
         """Every ``fn`` outside the front matter becomes a note, in document order."""
         front = self.root.find("front")
-        for fn in self.root.iter("fn"):
-            if front is not None and _is_inside(fn, front):
-                continue
-            note_id = fn.get("id") or f"fn{len(self.notes) + 1}"
-            self.note_ids[id(fn)] = note_id
-            self.notes.append(None)  # type: ignore[arg-type]  # filled below, keeps the order
-        index = 0
-        for fn in self.root.iter("fn"):
-            if id(fn) not in self.note_ids:
-                continue
-            self.notes[index] = self._note(fn, index + 1)
-            index += 1
+        fns = [fn for fn in self.root.iter("fn") if front is None or not _is_inside(fn, front)]
+        for number, fn in enumerate(fns, start=1):
+            note_id = fn.get("id") or f"fn{number}"
+            while note_id in self.note_labels:  # ids repeated in invalid input stay apart
+                note_id += "-again"
+            self.note_ids[fn] = note_id
+            self.note_labels[note_id] = _note_label(fn, number)
+        self.notes = [self._note(fn) for fn in fns]
 
-    def _note(self, fn, number: int) -> ir.Note:
-        label_element = fn.find("label")
-        if label_element is not None:
-            label = normal_text("".join(label_element.itertext()))
-        else:
-            label = fn.get("symbol") or str(number)
+    def _note(self, fn) -> ir.Note:
         self.reading_note = True
         try:
             blocks = self._flow(fn, level=1, headings=False)
         finally:
             self.reading_note = False
-        kind = "footnote" if fn.get("specific-use") == "footnote" else "endnote"
-        return ir.Note(self.note_ids[id(fn)], label, blocks, kind)
-
-    def _note_label(self, note_id: str) -> str:
-        for note in self.notes:
-            if note is not None and note.id == note_id:
-                return note.label
-        return note_id
+        kind = "footnote" if fn.get("specific-use") == _FOOTNOTE else "endnote"
+        note_id = self.note_ids[fn]
+        return ir.Note(note_id, self.note_labels[note_id], blocks, kind)
 
     # -------------------------------------------------------------------- blocks
 
@@ -1007,7 +995,7 @@ class _JatsReader:
         if name == "xref":
             return self._xref(element)
         if name == "fn":  # a note written in place (PMC does this)
-            return [ir.NoteRef(self.note_ids[id(element)])] if id(element) in self.note_ids else []
+            return [ir.NoteRef(self.note_ids[element])] if element in self.note_ids else []
         if name == "break":
             return [ir.LineBreak()]
         if name in _UNSUPPORTED:
@@ -1023,7 +1011,7 @@ class _JatsReader:
         note_targets = [rid for rid in targets if self._is_note(rid)]
         if not note_targets:
             return self._inlines(element)  # a link to a figure, reference, …: keep its text
-        label = self._note_label(note_targets[0])
+        label = self.note_labels[note_targets[0]]
         children = tuple(self._inlines(element))  # squeezed with the whole paragraph
         shown = _plain_inlines(children)
         if self.reading_note or (len(note_targets) == 1 and shown and shown != label):
@@ -1033,7 +1021,7 @@ class _JatsReader:
 
     def _is_note(self, rid: str) -> bool:
         fn = self.fn_elements.get(rid)
-        return fn is not None and id(fn) in self.note_ids
+        return fn is not None and fn in self.note_ids
 
     def _entity(self, entity) -> list[ir.Inline]:
         import html.entities
@@ -1258,6 +1246,14 @@ class _JatsReader:
                 if text:
                     paragraphs.append(text)
         return "\n\n".join(paragraphs) or None
+
+
+def _note_label(fn, number: int) -> str:
+    """The mark of a note: its ``label``, else its ``symbol``, else its number."""
+    label = fn.find("label")
+    if label is not None and normal_text("".join(label.itertext())):
+        return normal_text("".join(label.itertext()))
+    return fn.get("symbol") or str(number)
 
 
 def _paragraph_of(inlines: list[ir.Inline]) -> list[ir.Block]:
