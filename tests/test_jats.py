@@ -270,7 +270,7 @@ def test_pmc_style_article_reads_metadata_sections_notes_and_warns_about_the_res
     with pytest.warns(BriefconvWarning) as record:
         document = briefconv.read(FIXTURES / "jats-pmc-article.xml")
     messages = " ".join(str(w.message) for w in record)
-    for lost in ("tables", "figures", "formulas", "reference lists", "author notes"):
+    for lost in ("tables", "figures", "formulas", "author notes"):
         assert lost in messages
     meta = document.metadata
     assert meta.title == "Water Sharing on the Mekong: Lessons for Basin Diplomacy"
@@ -297,6 +297,8 @@ def test_pmc_style_article_reads_metadata_sections_notes_and_warns_about_the_res
     assert ir.NoteCrossRef("fn1", (T("note 1"),)) in notes["fn2"].blocks[0].children
     assert isinstance(notes["fn3"].blocks[0].children[1], ir.Link)
     assert document.back[0] == ir.Heading(1, (T("Acknowledgments"),))
+    assert document.back[2:] == (ir.Heading(1, (T("References"),)),
+                                 P(T("A. Author, "), ir.Emphasis((T("Rivers"),)), T(", 2020.")))
     # and what it read can be written back as valid JATS of both tag sets
     assert_valid(write_jats(document, {}), "archiving")
     assert_valid(write_jats_publishing(document, {}), "publishing")

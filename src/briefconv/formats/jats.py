@@ -49,13 +49,15 @@ note in document order, linked from its ``xref``s (an ``xref`` in a note, or one
 whose words differ from the note's label, is a cross-reference); inline markup
 (``italic``, ``bold``, ``sup``, ``sub``, ``ext-link``, ``uri``, ``break``); lists,
 quotes (an ``attrib`` as a paragraph), definition lists (terms in bold), ``ack``,
-``app``, ``bio`` and other back sections to ``Document.back``.  Lists and quotes
+``app``, ``bio`` and other back sections to ``Document.back``; a reference list as a
+part titled by its ``title`` (else "References") with one paragraph per reference.  Lists and quotes
 inside a ``p`` split it.
 Reader loses, silently: contributors other than authors, article categories, volume,
 issue, pages, history dates, copyright statement; the formatting of ``monospace``,
 ``underline``, ``sc`` and similar (their text stays); cross-references to figures,
 tables and references (their text stays).
-Reader loses, with a warning: tables, figures, formulas, reference lists, code,
+Reader loses, with a warning: tables, figures, formulas, code, the structure of an
+``element-citation`` (its parts are kept as text joined by commas),
 supplementary material, sub-articles, author notes other than a disclaimer, elements
 it does not know (their text is kept as a paragraph), and entity references it cannot
 expand (named entities such as ``&nbsp;`` that an unloaded DTD would define are
@@ -879,8 +881,7 @@ class _JatsReader:
         if name == "fn-group" or name == "fn":
             return []  # notes are collected separately
         if name == "ref-list":
-            self.warn_once("reference lists are not kept")
-            return []
+            return self._references(element, level, headings)
         if name in _UNSUPPORTED:
             self.warn_once(f"{_UNSUPPORTED[name]} are not kept")
             return []
@@ -953,6 +954,28 @@ class _JatsReader:
                 blocks.append(ir.Paragraph((ir.Strong(squeeze(self._inlines(term))),)))
             for definition in item.findall("def"):
                 blocks.extend(self._flow(definition, 1, headings=False))
+        return blocks
+
+    def _references(self, ref_list, level: int, headings: bool) -> list[ir.Block]:
+        """A reference list as a titled part with one paragraph per reference."""
+        title = ref_list.find("title")
+        heading = squeeze(self._inlines(title)) if title is not None else ()
+        heading = heading or (ir.Text("References"),)
+        blocks: list[ir.Block] = [ir.Heading(level, heading) if headings else ir.Paragraph((ir.Strong(heading),))]
+        for ref in ref_list.iter("ref"):
+            inlines: list[ir.Inline] = []
+            label = ref.find("label")
+            if label is not None and _plain_text(label):
+                inlines.append(ir.Text(_plain_text(label) + " "))
+            for citation in ref:
+                name = _local(citation)
+                if name == "mixed-citation":
+                    inlines.extend(self._inlines(citation))
+                elif name in ("element-citation", "nlm-citation"):
+                    self.warn_once("structured references (element-citation) are kept as plain text")
+                    inlines.append(ir.Text(", ".join(
+                        normal_text(t) for t in citation.itertext() if normal_text(t))))
+            blocks.extend(_paragraph_of(inlines))
         return blocks
 
     def _back(self, back) -> tuple[ir.Block, ...]:
