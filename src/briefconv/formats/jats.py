@@ -789,6 +789,11 @@ _UNSUPPORTED = {
     "glossary": "glossaries", "code": "code blocks", "preformat": "preformatted text",
     "array": "tables", "alternatives": "alternative forms",
 }
+# Block-level elements JATS allows inside a paragraph; the reader splits the paragraph there.
+_BLOCKS_IN_P = {
+    "list", "disp-quote", "def-list", "boxed-text", "verse-group", "table-wrap", "table-wrap-group",
+    "fig", "fig-group", "disp-formula", "disp-formula-group", "preformat", "code",
+}
 _SKIPPED_SILENTLY = {"label", "title", "sec-meta", "object-id", "permissions", "alt-title"}
 
 
@@ -870,7 +875,7 @@ class _JatsReader:
             return self._paragraph(element)
         if name in ("sec", "ack", "app", "bio", "notes", "boxed-text", "statement"):
             return self._section(element, level, headings)
-        if name in ("list",):
+        if name == "list":
             return [self._list(element)]
         if name == "disp-quote":
             return [ir.BlockQuote(self._flow(element, level, headings=False))]
@@ -897,9 +902,7 @@ class _JatsReader:
         pending: list[ir.Inline] = list(self._text(element.text))
         for child in element:
             name = _local(child)
-            if name in ("list", "disp-quote", "def-list", "boxed-text", "verse-group") or name in (
-                "table-wrap", "fig", "disp-formula", "preformat", "code", "table-wrap-group", "fig-group",
-            ):
+            if name in _BLOCKS_IN_P:
                 blocks.extend(_paragraph_of(pending))
                 pending = []
                 blocks.extend(self._block(child, 1, headings=False))
