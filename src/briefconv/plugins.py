@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Mapping
 import pluggy
 
 from briefconv import hookspecs
+from briefconv.entrypoints import find_entry_points
 from briefconv.errors import PluginWarning, UnknownFormatError, UsageError, warn
 from briefconv.ir import Document
 
@@ -236,12 +237,6 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
                  f"(known: {', '.join(known)}); it is never called", PluginWarning)
 
 
-def _entry_points() -> Iterable:
-    from importlib.metadata import entry_points
-
-    return entry_points(group=ENTRY_POINT_GROUP)
-
-
 def build_registry(extra_plugins: Iterable[str] = ()) -> tuple[Registry, pluggy.PluginManager]:
     """Load every plugin, call its hooks one plugin at a time, and return the result.
 
@@ -267,14 +262,13 @@ def build_registry(extra_plugins: Iterable[str] = ()) -> tuple[Registry, pluggy.
         infos[name] = PluginInfo(name, __version__, builtin=True)
 
     failed: list[PluginInfo] = []
-    for ep in _entry_points():
-        dist = getattr(ep, "dist", None)
-        version = dist.version if dist else "?"
+    for ep in find_entry_points(ENTRY_POINT_GROUP):
+        version = ep.version
         if ep.name in disabled:
             continue
         if ep.name in infos:
             owner = "a built-in plugin" if infos[ep.name].builtin else "another installed plugin"
-            warn(f"plugin {ep.name!r} ({ep.value}) from {dist.name if dist else 'an unknown package'} "
+            warn(f"plugin {ep.name!r} ({ep.value}) from {ep.dist_name} "
                  f"ignored: {owner} already has that name", PluginWarning)
             continue
         try:

@@ -1,0 +1,121 @@
+"""Finding the plugins installed under the ``briefconv`` entry-point group, with a cache.
+
+``importlib.metadata`` reads every installed distribution's metadata and costs tens of
+milliseconds per run, more with every package installed: as much as a whole Markdown
+conversion.  The answer only changes when a distribution's ``entry_points.txt`` does, so
+it is cached in a small text file keyed by the path and modification time of every
+``entry_points.txt`` on ``sys.path``.  Computing that key is a directory listing per
+``sys.path`` entry and one ``stat`` per distribution.
+
+Set ``BRIEFCONV_NO_CACHE=1`` to skip the cache; ``BRIEFCONV_CACHE_DIR`` moves it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+_SEP = "\t"
+
+
+@dataclass(frozen=True)
+class PluginEntryPoint:
+    """One ``name = module:attr`` line of an installed distribution's entry points."""
+
+    name: str
+    value: str
+    dist_name: str
+    version: str
+
+    def load(self) -> object:
+        module_name, _, attrs = self.value.partition(":")
+        obj: object = importlib.import_module(module_name.strip())
+        for attr in attrs.split("[")[0].strip().split(".") if attrs.strip() else []:
+            obj = getattr(obj, attr)
+        return obj
+
+
+def find_entry_points(group: str) -> list[PluginEntryPoint]:
+    """The entry points of ``group`` in every installed distribution, in a stable order."""
+    if os.environ.get("BRIEFCONV_NO_CACHE"):
+        return _scan(group)
+    key = f"{group}{_SEP}{_environment_key()}"
+    path = _cache_path()
+    cached = _read_cache(path, key)
+    if cached is not None:
+        return cached
+    found = _scan(group)
+    _write_cache(path, key, found)
+    return found
+
+
+def _scan(group: str) -> list[PluginEntryPoint]:
+    from importlib.metadata import entry_points
+
+    seen = []
+    for ep in entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        seen.append(PluginEntryPoint(
+            ep.name, ep.value,
+            dist.name if dist else "an unknown package",
+            dist.version if dist else "?",
+        ))
+    return seen
+
+
+def _environment_key() -> str:
+    """Changes whenever a distribution's entry points may have: installs, removals, edits."""
+    parts = []
+    for entry in sys.path:
+        try:
+            listing = os.scandir(entry or ".")
+        except OSError:
+            continue
+        with listing:
+            for item in listing:
+                if item.name.endswith((".dist-info", ".egg-info")):
+                    try:
+                        mtime = os.stat(os.path.join(item.path, "entry_points.txt")).st_mtime_ns
+                    except OSError:
+                        continue
+                    parts.append(f"{item.path}@{mtime}")
+    return str(zlib.crc32("\n".join(sorted(parts)).encode("utf-8", "surrogateescape")))
+
+
+def _cache_path() -> Path:
+    base = os.environ.get("BRIEFCONV_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "briefconv"
+    )
+    interpreter = zlib.crc32(sys.prefix.encode("utf-8", "surrogateescape"))
+    return Path(base) / f"entry-points-{interpreter:08x}.tsv"
+
+
+def _read_cache(path: Path, key: str) -> list[PluginEntryPoint] | None:
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0] != key:
+        return None
+    found = []
+    for line in lines[1:]:
+        fields = line.split(_SEP)
+        if len(fields) == 4:
+            found.append(PluginEntryPoint(*fields))
+    return found
+
+
+def _write_cache(path: Path, key: str, found: list[PluginEntryPoint]) -> None:
+    """Best effort: a read-only home or a race with another process only costs a rescan."""
+    lines = [key] + [_SEP.join((ep.name, ep.value, ep.dist_name, ep.version)) for ep in found]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
