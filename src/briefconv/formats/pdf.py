@@ -23,7 +23,9 @@ Loses, silently: the distinction between footnotes and endnotes (all are endnote
 report number: a series number is printed as part of the series); ``metadata.extra``
 except ``papersize``, ``short-title`` (the running header's title) and ``notes``;
 the live link of a URL whose scheme is not http, https, mailto or ftp (its text is
-kept: a PDF link must not launch arbitrary actions).  Hyphenation needs pyphen's
+kept: a PDF link must not launch arbitrary actions); empty lists; the indentation of
+quotes and lists nested more than six deep (deeper levels stay at the sixth level's
+indent, so the measure never runs out).  Hyphenation needs pyphen's
 patterns for the document's language (English when it has none); without them the
 text is justified unhyphenated, with a warning.
 
@@ -322,6 +324,7 @@ class _Typesetter:
         self.markup.font_size = self.styles["body"].fontSize
         self.outline_level = -1
         self.heading_count = 0
+        self.nesting = 0  # quotes and lists around the block being set
         self.front_matter_end: list = []  # disclaimer and licence when too long for the foot
         if self.meta.extra.get("notes", "endnotes").lower() not in ("endnotes", "endnote"):
             warn(f"the PDF writer sets notes as endnotes only (notes={self.meta.extra['notes']!r} ignored)")
@@ -579,9 +582,14 @@ class _Typesetter:
             style = "list_item" if in_list else "quote" if indent else "body"
             return [self.paragraph_at(self.markup.render(block.children, context), style, indent)]
         if isinstance(block, ir.BlockQuote):
-            return self.blocks(block.blocks, indent + QUOTE_INDENT, in_list)
+            self.nesting += 1
+            try:
+                step = QUOTE_INDENT if self.nesting <= MAX_NESTING else 0
+                return self.blocks(block.blocks, indent + step, in_list)
+            finally:
+                self.nesting -= 1
         if isinstance(block, ir.ListBlock):
-            return [self.list_block(block, indent)]
+            return [self.list_block(block, indent)] if block.items else []  # reportlab cannot set an empty list
         raise TypeError(f"not a block node: {type(block).__name__}")
 
     def paragraph_at(self, markup: str, style: str, indent: float):
@@ -611,11 +619,17 @@ class _Typesetter:
         return paragraph
 
     def list_block(self, block: ir.ListBlock, indent: float):
-        from reportlab.platypus import ListFlowable, ListItem
+        from reportlab.platypus import ListFlowable, ListItem, Spacer
 
-        items = [ListItem(self.blocks(item, 0, in_list=True)) for item in block.items]
+        self.nesting += 1
+        try:
+            # reportlab cannot set an item without content: an empty item keeps its bullet
+            items = [ListItem(self.blocks(item, 0, in_list=True) or [Spacer(0, 0)]) for item in block.items]
+            step = 16 if self.nesting <= MAX_NESTING else 0
+        finally:
+            self.nesting -= 1
         kwargs = dict(
-            leftIndent=indent + 16, bulletFontName=self.fonts.regular, bulletFontSize=10,
+            leftIndent=indent + step, bulletFontName=self.fonts.regular, bulletFontSize=10,
             spaceBefore=0, spaceAfter=6,
         )
         if block.ordered:
@@ -660,6 +674,7 @@ MAX_FOOT_SHARE = 0.3  # of the page's text height: longer disclaimers go after t
 HEADING_ROOM = 90  # points: the heading and about four lines
 NOTE_HANG = 16
 QUOTE_INDENT = 22
+MAX_NESTING = 6  # quotes and lists nested deeper are not moved in further: the measure would run out
 
 # ------------------------------------------------------------------- hyphenation
 
