@@ -10,11 +10,9 @@ is left out; everything else keeps working.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import re
 import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -208,6 +206,8 @@ def _short_name(module_name: str) -> str:
 def _load_from_path(spec: str) -> ModuleType:
     """Import ``spec``: a module name, or the path of a ``.py`` file."""
     if spec.endswith(".py"):
+        import importlib.util
+
         path = Path(spec)
         if not path.is_file():
             raise FileNotFoundError(f"no such plugin file: {spec}")
@@ -220,6 +220,8 @@ def _load_from_path(spec: str) -> ModuleType:
 
 
 def _plugin_warning(name: str, what: str, exc: BaseException) -> str:
+    import traceback
+
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     warn(f"plugin {name!r} {what}: {detail}", PluginWarning)
     if os.environ.get("BRIEFCONV_DEBUG"):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
-import json
 import re
 import types
 import typing
@@ -68,6 +67,8 @@ def to_data(value: Any) -> Any:
 
 
 def document_to_json(document: ir.Document) -> str:
+    import json
+
     data = {VERSION_KEY: FORMAT_VERSION, **to_data(document)}
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
@@ -144,6 +145,8 @@ def _dataclass(cls: type, data: Any, path: str, depth: int) -> Any:
 
 
 def document_from_json(text: str) -> ir.Document:
+    import json
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -23,7 +23,6 @@ model; their text is kept as plain paragraphs (images as their alt text).
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any, Iterable, Mapping
 
@@ -437,7 +436,7 @@ def _text(value: Any) -> str | None:
     """A scalar as text; pandoc-style nested values that are not scalars are ignored."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if hasattr(value, "isoformat"):  # YAML dates arrive as datetime.date
         return value.isoformat()[:10]
     if isinstance(value, (str, int, float)):
         return str(value)

@@ -8,12 +8,19 @@ distribution's pyproject.toml) and calls the hook below, which registers one for
 
 from __future__ import annotations
 
-from briefconv import Format, hookimpl
+from typing import Mapping
 
-from briefconv_html.writer import write_html
+from briefconv import Document, Format, hookimpl
 
 __version__ = "0.1.0"
 __all__ = ["write_html", "__version__"]
+
+
+def write_html(document: Document, options: Mapping[str, str]) -> bytes:
+    """Imported on first use, so that other conversions do not pay for the writer."""
+    from briefconv_html.writer import write_html as write
+
+    return write(document, options)
 
 
 @hookimpl

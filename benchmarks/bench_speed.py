@@ -1,0 +1,240 @@
+"""Issue 9's numbers: CLI start-to-finish against pandoc, in-process cost, linear scaling.
+
+    python benchmarks/bench_speed.py [--runs 15] [--scale 100] [--skip-cli]
+
+1. CLI, one brief, side by side with pandoc in the same run: briefconv reads the
+   sample brief (``.txt``, its real job, and the same brief as Markdown, pandoc's
+   input) and writes md, jats, docx and pdf; pandoc reads the Markdown and writes
+   markdown, jats, docx, and pdf through typst (``pandoc -t typst`` then
+   ``typst.compile``, when the ``typst`` package is installed). Each command runs
+   ``--runs`` times, interleaved so that load on the machine hits both alike; the
+   median wall time is reported with the ratio and its target.
+2. In-process, one brief: the median time of each reader and writer, after a warm-up.
+3. Linear cost: every reader and writer on a brief ``--scale`` times longer (the sample
+   body and notes repeated, notes renumbered); the time ratio must stay within 1.1×
+   the scale, and peak memory (tracemalloc) is printed with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "fixtures" / "capss-in-focus-03-2026.txt"
+sys.path.insert(0, str(ROOT / "src"))
+
+import briefconv  # noqa: E402
+from briefconv.api import read_bytes, render  # noqa: E402
+
+CLI_TARGETS = {"md": 1.0, "jats": 1.0, "docx": 1.5, "pdf": 1.3}
+IN_PROCESS_TARGETS_MS = {"md": 5, "jats": 5, "docx": 20, "pdf": 40}
+WRITERS = ("md", "json", "jats", "docx", "pdf")
+READERS = ("txt", "md", "json", "jats", "docx")
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def median_ms(action, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def interleaved_medians(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time (ms) of each command, run round-robin so load hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for name, argv in commands.items():  # warm the page cache and any first-run caches
+        subprocess.run(argv, check=True, capture_output=True)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}
+
+
+def pandoc_path() -> str | None:
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except Exception:
+        return None
+
+
+def has_typst() -> bool:
+    try:
+        import typst  # noqa: F401
+
+        return True
+    except ImportError:
+        return False
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def cli_section(runs: int, folder: Path) -> None:
+    pandoc = pandoc_path()
+    markdown = folder / "brief.md"
+    markdown.write_bytes(briefconv.convert(SAMPLE.read_bytes(), "md", from_format="txt"))
+    # pandoc's typst template takes flat metadata only; keep title/author/date for it
+    plain_md = folder / "plain.md"
+    plain_md.write_text(_flat_front_matter(markdown.read_text(encoding="utf-8")), encoding="utf-8")
+
+    me = [sys.executable, "-m", "briefconv"]
+    commands: dict[str, list[str]] = {}
+    for fmt in CLI_TARGETS:
+        commands[f"briefconv txt→{fmt}"] = me + [str(SAMPLE), "-t", fmt, "-o", str(folder / f"bc-txt.{fmt}")]
+        commands[f"briefconv md→{fmt}"] = me + [str(markdown), "-t", fmt, "-o", str(folder / f"bc-md.{fmt}")]
+    if pandoc:
+        pandoc_names = {"md": "markdown", "jats": "jats", "docx": "docx"}
+        for fmt, name in pandoc_names.items():
+            commands[f"pandoc md→{fmt}"] = [pandoc, str(markdown), "-s", "-t", name, "-o", str(folder / f"pd.{fmt}")]
+        if has_typst():
+            typ, pdf = folder / "pd.typ", folder / "pd.pdf"
+            script = (
+                f"import subprocess, typst; "
+                f"subprocess.run([{pandoc!r}, {str(plain_md)!r}, '-s', '-t', 'typst', '-o', {str(typ)!r}], check=True); "
+                f"typst.compile({str(typ)!r}, output={str(pdf)!r})"
+            )
+            commands["pandoc md→pdf"] = [sys.executable, "-c", script]
+    result = interleaved_medians(commands, runs)
+
+    print(f"\nCLI, one brief (median of {runs} runs, ms)")
+    print(f"  {'route':<22}{'briefconv':>10}{'pandoc':>10}{'ratio':>8}{'target':>8}")
+    for fmt, target in CLI_TARGETS.items():
+        theirs = result.get(f"pandoc md→{fmt}")
+        for source in ("md", "txt"):
+            ours = result[f"briefconv {source}→{fmt}"]
+            ratio = f"{ours / theirs:6.2f}×" if theirs else "   n/a"
+            mark = "" if not theirs else ("  ok" if ours / theirs <= target else "  MISSED")
+            theirs_text = f"{theirs:10.0f}" if theirs else f"{'n/a':>10}"
+            print(f"  {source + '→' + fmt:<22}{ours:10.0f}{theirs_text}{ratio:>8}{target:7.1f}×{mark}")
+    if "pandoc md→pdf" not in result:
+        print("  (pandoc→typst not measured: pip install 'briefconv[bench]')")
+
+
+def _flat_front_matter(markdown: str) -> str:
+    body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---\n") else markdown
+    title = re.search(r"^title: (.*)$", markdown, re.M)
+    return f"---\ntitle: {title.group(1) if title else 'Brief'}\n---\n{body}"
+
+
+# --------------------------------------------------------------------- in-process
+
+
+def in_process_section(runs: int) -> None:
+    data = SAMPLE.read_bytes()
+    doc = read_bytes(data, SAMPLE.name, "txt")
+    print(f"\nIn-process, one brief (median of {runs} runs after a warm-up, ms)")
+    read_ms = median_ms(lambda: read_bytes(data, SAMPLE.name, "txt"), runs)
+    print(f"  {'read txt':<22}{read_ms:8.2f}")
+    for fmt in WRITERS:
+        render(doc, fmt)  # warm-up: imports, fonts, templates
+        ms = median_ms(lambda: render(doc, fmt), runs)
+        target = IN_PROCESS_TARGETS_MS.get(fmt)
+        verdict = "" if target is None else f"   target {target} ms  {'ok' if ms <= target else 'MISSED'}"
+        print(f"  {'write ' + fmt:<22}{ms:8.2f}{verdict}")
+    for fmt in READERS[1:]:
+        blob = render(doc, fmt)
+        read_bytes(blob, f"x.{fmt}", fmt)
+        ms = median_ms(lambda: read_bytes(blob, f"x.{fmt}", fmt), runs)
+        print(f"  {'read ' + fmt:<22}{ms:8.2f}")
+
+
+# ------------------------------------------------------------------ linear scaling
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def long_brief(scale: int) -> bytes:
+    """The sample with its body and notes repeated ``scale`` times, notes renumbered."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    head, rest = text.split("\nIntroduction\n", 1)
+    body, notes = rest.split("\nNotes:\n", 1)
+    body = "\nIntroduction\n" + body
+    count = 17
+
+    def shifted(chunk: str, k: int) -> str:
+        return re.sub(
+            "[⁰¹²³⁴⁵⁶⁷⁸⁹]+",
+            lambda m: str(int(m.group().translate(_FROM_SUPERSCRIPT)) + k * count).translate(_SUPERSCRIPT),
+            chunk,
+        ).replace("n. 4.", f"n. {4 + k * count}.").replace("n. 11.", f"n. {11 + k * count}.")
+
+    bodies = "".join(shifted(body, k) for k in range(scale))
+    all_notes = "".join(shifted(notes, k).rstrip("\n") + "\n\n" for k in range(scale))
+    return (head + bodies + "\nNotes:\n" + all_notes).encode("utf-8")
+
+
+def measure(action, repeat: int) -> tuple[float, int]:
+    """Best-of-``repeat`` seconds (least disturbed by load) and peak traced bytes."""
+    best = min(_timed(action) for _ in range(repeat))
+    tracemalloc.start()
+    action()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return best, peak
+
+
+def _timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def scaling_section(scale: int) -> None:
+    small_txt, big_txt = SAMPLE.read_bytes(), long_brief(scale)
+    small, big = read_bytes(small_txt, "s.txt", "txt"), read_bytes(big_txt, "b.txt", "txt")
+    assert len(big.notes) == scale * len(small.notes), "the long brief lost notes"
+    print(f"\nLinear cost: a brief {scale}× longer ({len(big_txt) / 1e6:.1f} MB of text, {len(big.notes)} notes)")
+    print(f"  {'step':<16}{'1× ms':>9}{f'{scale}× ms':>11}{'time ×':>9}{'memory ×':>10}   target ≤ {1.1 * scale:.0f}×")
+    rows = [("read txt", lambda: read_bytes(small_txt, "s.txt", "txt"), lambda: read_bytes(big_txt, "b.txt", "txt"))]
+    for fmt in WRITERS:
+        rows.append((f"write {fmt}", lambda f=fmt: render(small, f), lambda f=fmt: render(big, f)))
+    for fmt in READERS[1:]:
+        small_blob, big_blob = render(small, fmt), render(big, fmt)
+        rows.append((f"read {fmt}",
+                     lambda f=fmt, b=small_blob: read_bytes(b, f"s.{f}", f),
+                     lambda f=fmt, b=big_blob: read_bytes(b, f"b.{f}", f)))
+    for name, one, many in rows:
+        one()
+        t1, m1 = measure(one, 5)
+        tn, mn = measure(many, 1)
+        ratio = tn / t1
+        verdict = "ok" if ratio <= 1.1 * scale else "MISSED"
+        print(f"  {name:<16}{t1 * 1000:9.1f}{tn * 1000:11.0f}{ratio:9.0f}{mn / max(m1, 1):10.0f}   {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args()
+    print(f"briefconv {briefconv.__version__}, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as folder:
+        if not args.skip_cli:
+            cli_section(args.runs, Path(folder))
+    in_process_section(args.runs)
+    if not args.skip_scaling:
+        scaling_section(args.scale)
+
+
+if __name__ == "__main__":
+    main()
