@@ -530,3 +530,47 @@ def test_wrapped_bracket_references(thaw):
     assert note_text(thaw, "1") == 'Yonhap News Agency, "Lee, Ishiba agree to expand shuttle diplomacy", 30 September 2025.'
     links = [n.url for n in walk(thaw.notes[2].blocks[0].children) if isinstance(n, ir.Link)]
     assert links == ["https://www.kita.org/stats"]
+
+
+# ------------------------------------------------------------ every fixture to JATS
+
+ALL_FIXTURES = sorted(p.name for p in FIXTURES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_fixture_converts_to_jats_valid_against_the_archiving_dtd(name):
+    from briefconv.validate import validate_bytes
+
+    doc = read_quietly(FIXTURES / name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        xml = briefconv.write(doc, "jats")
+    tagset, problems = validate_bytes(xml, "archiving")
+    assert tagset == "archiving"
+    assert problems == []
+
+
+def test_fixture_list_covers_every_convention_file():
+    assert len(ALL_FIXTURES) >= 8  # the sample, the two CRS briefs and the synthetic ones
+
+
+# ------------------------------------------------------------------ linear time
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(SAMPLE.read_bytes() * 200, id="sample-x200"),
+        pytest.param(b"word " * 400_000, id="one-2MB-line"),
+        pytest.param(b"." * 2_000_000, id="dots"),
+        pytest.param(b"<https://" * 200_000, id="unclosed-links"),
+        pytest.param(b"*a " * 600_000, id="stars"),
+        pytest.param(b"inter-\nnational " * 100_000, id="hyphens"),
+    ],
+)
+def test_large_inputs_read_in_seconds(data):
+    import time
+
+    start = time.perf_counter()
+    read_quietly(data)
+    assert time.perf_counter() - start < 20

@@ -205,6 +205,9 @@ def gather_page_footnotes(pages: list[list[str]]) -> list[RawNote]:
     return notes
 
 
+FOOT_LINES = 80  # footnotes never fill more of a page than this
+
+
 def _footnote_start(page: list[str], expected: int, earlier: str, unfinished: bool) -> int | None:
     separator = None
     for i in range(len(page) - 1, max(-1, len(page) - 60), -1):
@@ -218,7 +221,7 @@ def _footnote_start(page: list[str], expected: int, earlier: str, unfinished: bo
             if entry and entry[0] == expected:
                 page[separator] = ""
                 return following
-    for i in range(len(page) - 1, 0, -1):  # the lowest plausible start wins
+    for i in range(len(page) - 1, max(0, len(page) - FOOT_LINES), -1):  # the lowest plausible start wins
         entry = rules.note_entry(page[i])
         if not entry or entry[0] != expected:
             continue
@@ -319,7 +322,7 @@ def split_run_in_headings(chunks: list[Chunk]) -> list[Chunk]:
             lines, broken = lines[1:], False
         start = 0
         for i in range(1, len(lines) - 1):
-            if i > start and rules.ends_sentence(lines[i - 1]) and _numbered_heading(lines[i].strip()) and _heading_above_text(lines[i:]):
+            if i > start and rules.ends_sentence(lines[i - 1]) and _numbered_heading(lines[i].strip()) and _heading_above_text(lines[i:i + 12]):
                 out.append(Chunk(lines[start:i], broken if start == 0 else False))
                 out.append(Chunk([lines[i]]))
                 start, broken = i + 1, False
@@ -389,20 +392,24 @@ class Joiner:
         self._plain = {w.lower() for w in words if "-" not in w}
 
     def join(self, lines: list[str]) -> str:
-        out = ""
+        parts: list[str] = []
         for raw in lines:
             line = raw.strip()
             if not line:
                 continue
-            if not out:
-                out = line
-            elif out.endswith("-") and len(out) >= 2 and out[-2].isalpha() and line[:1].isalpha():
-                out = out[:-1] + ("-" if self._keep_hyphen(out[:-1], line) else "") + line
-            elif out.endswith(("—", "–", "/")) and not out.endswith((" —", " –")):
-                out += line
+            previous = parts[-1] if parts else ""
+            if not parts:
+                parts.append(line)
+            elif previous.endswith("-") and len(previous) >= 2 and previous[-2].isalpha() and line[:1].isalpha():
+                if not self._keep_hyphen(previous[:-1], line):
+                    parts[-1] = previous[:-1]
+                parts.append(line)
+            elif previous.endswith(("—", "–", "/")) and not previous.endswith((" —", " –")):
+                parts.append(line)
             else:
-                out += " " + line
-        return out
+                parts.append(" ")
+                parts.append(line)
+        return "".join(parts)
 
     def _keep_hyphen(self, before: str, after: str) -> bool:
         prefix = re.split(r"[^\w]", before)[-1]
@@ -995,7 +1002,7 @@ def _notes_section(chunks: list[Chunk], heading_index: int) -> tuple[list[RawNot
     while i < len(chunks):
         chunk = chunks[i]
         entry = rules.note_entry(chunk.lines[0])
-        if entry and (expected is None or entry[0] >= expected) and (expected is not None or entry[0] <= 3):
+        if entry and (expected is None and entry[0] <= 3 or expected is not None and expected <= entry[0] <= expected + 2):
             if expected is not None and entry[0] != expected:
                 warn(f"notes jump from {expected - 1} to {entry[0]}")
             entry_indent = entry[2]
@@ -1052,10 +1059,23 @@ class RawList:
 @dataclass
 class RawBlock:
     kind: str  # 'heading', 'para', 'list'
-    text: str = ""
+    lines: list[str] = field(default_factory=list)
     style: tuple = ()
     broken: bool = False
     raw_list: RawList | None = None
+    joiner: Joiner | None = None
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The lines joined once, when first asked (paragraphs grow chunk by chunk)."""
+        if self._text is None:
+            self._text = self.joiner.join(self.lines) if self.joiner else " ".join(self.lines)
+        return self._text
+
+    @property
+    def last_line(self) -> str:
+        return self.lines[-1].strip() if self.lines else ""
 
 
 def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
@@ -1065,16 +1085,16 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
         previous = blocks[-1] if blocks else None
         continues = (
             previous is not None and previous.kind == "para"
-            and not rules.ends_sentence(previous.text)
-            and (chunk.first[:1].islower() or chunk.broken and not previous.text.endswith(":"))
+            and not rules.ends_sentence(previous.last_line)
+            and (chunk.first[:1].islower() or chunk.broken and not previous.last_line.endswith(":"))
         )
         if continues:
             # a paragraph broken by a page or column break: join it back
-            previous.text = joiner.join([previous.text, *chunk.lines])
+            previous.lines.extend(chunk.lines)
             continue
         style = heading_style(chunk, next_chunk)
         if style and not _list_lines(chunk.lines):
-            blocks.append(RawBlock("heading", joiner.join(chunk.lines), style))
+            blocks.append(RawBlock("heading", list(chunk.lines), style, joiner=joiner))
             continue
         for part in _split_chunk(chunk.lines):
             if isinstance(part, RawList):
@@ -1084,7 +1104,7 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
                         continue
                 blocks.append(RawBlock("list", raw_list=part))
             else:
-                blocks.append(RawBlock("para", joiner.join(part), broken=chunk.broken))
+                blocks.append(RawBlock("para", part, broken=chunk.broken, joiner=joiner))
     return blocks
 
 
@@ -1144,8 +1164,8 @@ def _ordered_run(lines: list[str], i: int) -> bool:
     first = _ordered(lines[i])
     if first is None:
         return False
-    for line in lines[i + 1:]:
-        nxt = _ordered(line)
+    for j in range(i + 1, len(lines)):
+        nxt = _ordered(lines[j])
         if nxt is not None:
             return nxt[0] == first[0] + 1
     return len(lines) == 1 and first[0] == 1 and False
@@ -1372,14 +1392,14 @@ def note_inlines(text: str, number: int) -> tuple[ir.Inline, ...]:
 
 def build_notes(raw_notes: list[RawNote], joiner: Joiner) -> tuple[ir.Note, ...]:
     notes = []
-    seen: set[int] = set()
+    seen: dict[int, int] = {}
     for raw in raw_notes:
-        if raw.number in seen:
-            warn(f"note {raw.number} appears twice; the second is kept as a separate note 'fn{raw.number}-2'")
-            note_id = f"fn{raw.number}-2"
-        else:
-            note_id = f"fn{raw.number}"
-        seen.add(raw.number)
+        seen[raw.number] = seen.get(raw.number, 0) + 1
+        note_id = f"fn{raw.number}"
+        if seen[raw.number] > 1:
+            note_id = f"fn{raw.number}-{seen[raw.number]}"
+            if seen[raw.number] == 2:
+                warn(f"note {raw.number} appears more than once; later ones are kept as '{note_id}'…")
         blocks = tuple(
             ir.Paragraph(note_inlines(joiner.join(paragraph), raw.number))
             for paragraph in raw.paragraphs
