@@ -574,3 +574,45 @@ def test_large_inputs_read_in_seconds(data):
     start = time.perf_counter()
     read_quietly(data)
     assert time.perf_counter() - start < 20
+
+
+# ---------------------------------------------- ranks, post-nominals, setext/ATX
+
+
+@pytest.fixture(scope="module")
+def ranks() -> ir.Document:
+    return synthetic("synthetic-ranks-setext.txt")
+
+
+def test_ranks_and_postnominals_leave_the_name_clean(ranks):
+    meta = ranks.metadata
+    assert meta.title == "Airpower in the Himalayas: Lessons from Recent Exercises"
+    assert meta.authors == (
+        ir.Author("Anil Chopra", "Anil", "Chopra", "Air Marshal (Retd)", "Director General", ("CAPSS",)),
+        ir.Author("Ravi Kumar", "Ravi", "Kumar", "Gp Capt (Retd)", "Senior Fellow",
+                  ("Centre for Aerospace Power and Strategic Studies",)),
+    )
+    assert meta.series == ir.Series("CAPSS Issue Brief", "12/2025")
+    assert meta.date == "2025-03-03"
+    assert meta.publisher == ir.Publisher("Centre for Aerospace Power and Strategic Studies", "New Delhi")
+    assert meta.disclaimer == "The views are the authors' own."
+    assert meta.keywords == ("airpower", "Himalayas")
+
+
+def test_setext_and_atx_headings_but_not_captions(ranks):
+    assert headings(ranks) == [(1, "Background"), (2, "Lessons")]
+    assert paragraphs(ranks) == [
+        "High-altitude air operations have always tested machines and crews.",
+        "Figure 1: Airfields above 3,000 metres",
+        "Source: Author's compilation",
+        "Three lessons stand out for planners today.",
+    ]
+    assert note_refs(ranks.blocks) == ["fn1", "fn2"]
+    assert [note_text(ranks, n) for n in ("1", "2")] == ["First note.", "Second note."]
+
+
+def test_unnumbered_bibliography_is_back_matter(ranks):
+    assert ranks.back == (
+        ir.Heading(1, (ir.Text("References"),)),
+        ir.Paragraph((ir.Text("Smith, J. (2020). Mountain Air War. London: Routledge."),)),
+    )

@@ -584,9 +584,15 @@ def rule_email(line: FrontLine) -> bool:
 
 def rule_byline(line: FrontLine) -> bool:
     text = line.text.strip()
-    if len(text) > 200 or not text.lower().startswith("by ") and not text.lower().startswith("authors:") and not text.lower().startswith("author:"):
+    lower = text.lower()
+    if len(text) > 200 or not lower.startswith(("by ", "written by ", "authors:", "author:", "author ", "authors ")):
         return False
-    rest = text.split(None, 1)[1] if text.lower().startswith("by ") else text.split(":", 1)[1]
+    if lower.startswith("written by "):
+        rest = text[len("written by "):]
+    elif lower.startswith("by "):
+        rest = text[3:]
+    else:
+        rest = text.split(":", 1)[1] if ":" in text else text.split(None, 1)[1]
     people = rules.split_people(rest)
     if people and all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
         line.kind, line.value = "authors", people
@@ -701,17 +707,44 @@ def _title_case_ratio(text: str) -> float:
     return sum(w[0].isupper() for w in significant) / len(significant)
 
 
+_CAPTION = re.compile(
+    r"(?i)(?:figure|fig\.|table|chart|map|graph|box|exhibit|image|photo|annex)\s*[\dIVX]"
+    r"|(?i:sources?|notes?|credits?|photo credits?)\s*:\s*\S"
+)
+
+
+def _is_underline(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) >= 3 and (not stripped.strip("=") or not stripped.strip("-") or not stripped.strip("~"))
+
+
+def heading_lines(chunk: Chunk, style: tuple) -> list[str]:
+    """The heading's own text: without a setext underline or ATX hashes."""
+    if style[0] == "md" and len(chunk.lines) == 2:
+        return chunk.lines[:1]
+    if style[0] == "md":
+        return [chunk.text.strip().strip("#").strip()]
+    return list(chunk.lines)
+
+
 def heading_style(chunk: Chunk, next_chunk: Chunk | None) -> tuple | None:
     """The heading family ('decimal', depth), ('caps',), ('title',)... of ``chunk``, if any."""
     if len(chunk.lines) > 2 or len(chunk.text) > rules.SHORT_LINE:
         return None
     text = chunk.text
+    if len(chunk.lines) == 2 and _is_underline(chunk.lines[1]) and chunk.first:
+        return ("md", 1 if "=" in chunk.lines[1] else 2)  # 'Heading' over '=======' (setext)
+    hashes = len(text) - len(text.lstrip("#"))
+    if 1 <= hashes <= 6 and text[hashes:hashes + 1] == " " and text[hashes:].strip(" #"):
+        return ("md", hashes)  # '## Heading', as typed by Markdown users (ATX)
     if len(chunk.lines) == 2 and rules.word_count(chunk.lines[0]) < 3:
         return None
+    if _CAPTION.match(text):
+        return None  # 'Figure 2: …', 'Source: …' are captions, not headings
     numbered = _numbered_heading(text)
     if numbered:
         return numbered[0]
-    if next_chunk is None or rules.is_notes_heading(text):
+    if next_chunk is None:
         return None
     if not _heading_words_ok(text, allow_question=True) or _starts_list_item(chunk.lines[0]):
         return None
@@ -752,7 +785,14 @@ def read_front(chunks: list[Chunk]) -> tuple[Front, int]:
         end = 1 if chunks else 0
     if not any(ln.kind == "" for ln in lines) and not any(ln.kind in ("authors", "date", "series", "report", "publisher") for ln in lines):
         return Front(), 0
-    return assemble_front(lines), end
+    front = assemble_front(lines)
+    leftover = front.extra.pop("_leftover_chunk", None)
+    if leftover is not None:
+        # text after the title block that no rule explains is where the body starts
+        end = int(leftover)
+        front = assemble_front([ln for ln in lines if ln.chunk < end])
+        front.extra.pop("_leftover_chunk", None)
+    return front, end
 
 
 def _extend_multiline(lines: list[FrontLine]) -> None:
@@ -774,6 +814,9 @@ def _body_starts(chunk: Chunk, next_chunk: Chunk | None, seen: list[FrontLine], 
     if any(rule(first_line) for rule in FRONT_RULES[:-3]):
         return False  # a line a title-block rule recognises (date, series, author...)
     if rules.is_notes_heading(text) or _starts_list_item(chunk.first):
+        return True
+    style = heading_style(chunk, next_chunk)
+    if style and style[0] == "md":
         return True
     if _numbered_heading(text) and len(chunk.lines) <= 2:
         return True
@@ -834,8 +877,11 @@ def assemble_front(lines: list[FrontLine]) -> Front:
                 front.subtitle = line.text
                 continue
             else:
-                front.extra.setdefault("front-matter", "")
-                front.extra["front-matter"] = (front.extra["front-matter"] + "\n" + line.text).strip()
+                if title_chunk is not None and line.chunk > title_chunk and (front.authors or front.date):
+                    front.extra.setdefault("_leftover_chunk", str(line.chunk))
+                else:
+                    front.extra.setdefault("front-matter", "")
+                    front.extra["front-matter"] = (front.extra["front-matter"] + "\n" + line.text).strip()
                 continue
         if kind == "author+role":
             person, (role, affiliations) = value  # type: ignore[misc]
@@ -945,6 +991,12 @@ def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
                 regions.notes.extend(notes)
                 target = regions.back
                 i = after
+                continue
+            if len(chunk.lines) == 1 and i + 1 < len(chunks):
+                # 'References' over an unnumbered bibliography: back matter
+                regions.back.append(Chunk([first.rstrip(":")]))
+                target = regions.back
+                i += 1
                 continue
         if lowered in BACK_HEADINGS and len(chunk.lines) == 1:
             target = regions.back
@@ -1094,7 +1146,7 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
             continue
         style = heading_style(chunk, next_chunk)
         if style and not _list_lines(chunk.lines):
-            blocks.append(RawBlock("heading", list(chunk.lines), style, joiner=joiner))
+            blocks.append(RawBlock("heading", heading_lines(chunk, style), style, joiner=joiner))
             continue
         for part in _split_chunk(chunk.lines):
             if isinstance(part, RawList):

@@ -24,7 +24,7 @@ _SUPER_TO_ASCII = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
 TERMINAL = ".!?…"
 CLOSING_QUOTES = "\"'”’»)]"
 
-BULLETS = "•◦▪▫●○■□‣⁃∙·-*–—➢➤►>"
+BULLETS = "•◦▪▫●○■□‣⁃∙·-*–—➢➤►▸✓✔❖◆◇→\uf0b7\uf0a7\uf076\uf0d8\uf0fc"  # the last: Word's Symbol-font bullets
 
 SHORT_LINE = 200  # longer lines are never titles, dates, names or headings
 
@@ -364,12 +364,32 @@ class ParsedName:
     honorific: str | None
 
 
+POSTNOMINALS = {
+    "pvsm", "avsm", "uysm", "ysm", "sm", "vm", "vsm", "nm", "vrc", "sc", "kc", "adc", "phd",
+    "ph.d.", "ph.d", "obe", "mbe", "cbe", "kbe", "dbe", "dso", "mc", "frs", "frsa", "mp", "qc",
+    "esq", "esq.", "md", "mba", "(retd)", "(retd.)", "(retired)", "(ret.)", "(ret)", "(r)",
+}
+
+
+def strip_postnominals(text: str) -> tuple[str, str]:
+    """'Anil Chopra PVSM AVSM (Retd)' -> ('Anil Chopra', 'PVSM AVSM (Retd)')."""
+    words = text.split()
+    cut = len(words)
+    while cut > 2 and words[cut - 1].strip(",").lower() in POSTNOMINALS:
+        cut -= 1
+    return " ".join(words[:cut]).rstrip(","), " ".join(words[cut:])
+
+
 def split_honorific(text: str) -> tuple[str | None, str]:
-    m = _HONORIFIC.match(text.strip())
+    """('Air Marshal', 'Anil Chopra') from 'Air Marshal Anil Chopra PVSM (Retd)'."""
+    stripped, after = strip_postnominals(text.strip())
+    m = _HONORIFIC.match(stripped)
     if not m:
-        return None, text.strip()
-    honorific = text.strip()[: m.end()].strip()
-    return honorific.rstrip("."), text.strip()[m.end():].strip()
+        return None, stripped
+    honorific = stripped[: m.end()].strip().rstrip(".")
+    if "(" in after and "(" not in honorific:
+        honorific += " " + after[after.index("("):]  # 'Gp Capt (Retd)'
+    return honorific, stripped[m.end():].strip()
 
 
 def looks_like_name(text: str) -> bool:
@@ -436,9 +456,9 @@ def role_and_affiliations(text: str) -> tuple[str | None, tuple[str, ...]] | Non
     stripped = text.strip()
     if not stripped or len(stripped) > SHORT_LINE or ends_sentence(stripped) and not stripped.endswith(("Inc.", "Ltd.")):
         return None
-    for separator in (", ", " at ", " with ", " of the ", " in the "):
+    for separator in (", ", " at ", " with ", " of the ", " in the ", " — ", " - "):
         head, sep, tail = stripped.partition(separator)
-        if sep and _is_role(head) and looks_like_org(tail):
+        if sep and _is_role(head) and (looks_like_org(tail) or _is_acronym(tail)):
             if separator == " of the ":
                 tail = "the " + tail if not tail.lower().startswith("the ") else tail
             return head.strip(), tuple(a.strip() for a in tail.split(";") if a.strip())
@@ -447,6 +467,11 @@ def role_and_affiliations(text: str) -> tuple[str | None, tuple[str, ...]] | Non
     if looks_like_org(stripped):
         return None, (stripped,)
     return None
+
+
+def _is_acronym(text: str) -> bool:
+    """'CAPSS', 'ORF', 'RAND': an organisation known by its initials."""
+    return 2 <= len(text) <= 10 and text.isalpha() and text.isupper()
 
 
 def _is_role(text: str) -> bool:
