@@ -79,6 +79,8 @@ IN_FLIGHT_PER_WORKER = 4
 DOCUMENTS_PER_WORKER = 1000
 #: A full garbage collection after this many documents (see _collect_garbage).
 DOCUMENTS_PER_COLLECTION = 8
+#: Failures listed one per line on stderr; the report lists them all.
+MAX_FAILURES_SHOWN = 20
 
 
 # ------------------------------------------------------------------ one document
@@ -518,6 +520,8 @@ class Batch:
                 self._record(self._already_done(name, outputs))
             return
 
+        if not self.job.from_format and not _readable_extension(name):  # do not even read it
+            return self._record(Record(name, "skipped", reason="not a format briefconv reads"))
         try:
             data = member.load() if member.load else b""
         except MemberError as exc:
@@ -525,10 +529,8 @@ class Batch:
         try:
             fmt = (get_registry().reader(self.job.from_format) if self.job.from_format
                    else get_registry().detect(name, data[:4096]))
-        except UnknownFormatError as exc:
-            if _readable_extension(name):  # named like a document, but its content is not
-                return self._record(Record(name, "failed", error=exc.message))
-            return self._record(Record(name, "skipped", reason="not a format briefconv reads"))
+        except UnknownFormatError as exc:  # named like a document, but its content is not
+            return self._record(Record(name, "failed", error=exc.message))
         if not self._claim(name, outputs):
             return
         if self.job.existing == "error":
@@ -618,8 +620,11 @@ def _job(targets: Iterable[str], from_format: str | None, metadata: Mapping[str,
 
 def _summary(records: list[Record], wall: float, dest: Destination, stopped: bool, quiet: bool) -> None:
     failed = [r for r in records if r.status == "failed"]
-    for record in sorted(failed, key=lambda r: r.source):
+    for record in sorted(failed, key=lambda r: r.source)[:MAX_FAILURES_SHOWN]:
         print(f"briefconv: failed: {record.source}: {record.error}", file=sys.stderr)
+    if len(failed) > MAX_FAILURES_SHOWN:
+        print(f"briefconv: ... and {len(failed) - MAX_FAILURES_SHOWN} more failures (see the report)",
+              file=sys.stderr)
     if quiet:
         return
     converted = sum(r.status == "converted" for r in records)
