@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
-import shutil
 import stat
 import struct
 import tarfile
@@ -17,7 +15,7 @@ import pytest
 
 from briefconv import batch
 from briefconv.batch import run_batch
-from briefconv.errors import BriefconvError, InputError, OutputError
+from briefconv.errors import BriefconvError, InputError
 from briefconv.plugins import get_registry
 from conftest import CRS_HEARINGS, CRS_SPEAKER, SAMPLE
 

@@ -641,6 +641,21 @@ def _summary(records: list[Record], wall: float, dest: Destination, stopped: boo
     print("\n".join(lines), file=sys.stderr)
 
 
+def _sigterm_interrupts() -> Callable[[], None]:
+    """Treat SIGTERM like Ctrl-C while the batch runs, so temporary files are removed.
+
+    Returns the function that puts the previous handler back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 def run_batch(
     source: str | os.PathLike,
     targets: Iterable[str],
@@ -673,6 +688,7 @@ def run_batch(
 
     runner = _runner(jobs, scheduler)  # before DEST is touched: an unreachable cluster leaves no trace
     progress = None
+    restore_sigterm = _sigterm_interrupts()
     try:
         destination.prepare(limits)
         progress = Progress(batch_source.count, show=not quiet and sys.stderr.isatty())
@@ -683,6 +699,8 @@ def run_batch(
         if progress is not None:
             progress.close()
         raise
+    finally:
+        restore_sigterm()
     runner.close()
     progress.close()
 
