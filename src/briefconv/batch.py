@@ -466,6 +466,8 @@ class Job:
 
 
 class Batch:
+    """Takes members one by one, keeps a bounded number converting, and records each outcome."""
+
     def __init__(self, source: BatchSource, dest: Destination, job: Job, runner, progress: Progress,
                  fail_fast: bool) -> None:
         self.source = source
