@@ -616,3 +616,21 @@ def test_unnumbered_bibliography_is_back_matter(ranks):
         ir.Heading(1, (ir.Text("References"),)),
         ir.Paragraph((ir.Text("Smith, J. (2020). Mountain Air War. London: Routledge."),)),
     )
+
+
+# ------------------------------------------- the sample, through PDF and pdftotext
+
+
+def test_sample_through_pdf_and_pdftotext_reads_back_the_same(capss):
+    again = synthetic("synthetic-capss-via-pdf-layout.txt")
+    meta = again.metadata
+    assert meta.licence == capss.metadata.licence
+    assert meta == capss.metadata
+    assert again.blocks == capss.blocks  # same headings, paragraphs, hyphens and note refs
+    assert len(again.notes) == 17
+    for before, after in zip(capss.notes, again.notes):
+        # the PDF carries no '*italic*' markers: compare the visible text and links
+        assert note_text(again, after.label) == note_text(capss, before.label)
+        assert [n for n in walk(after.blocks[0].children) if isinstance(n, (ir.Link, ir.NoteCrossRef))] == [
+            n for n in walk(before.blocks[0].children) if isinstance(n, (ir.Link, ir.NoteCrossRef))
+        ]

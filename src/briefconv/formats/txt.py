@@ -336,11 +336,17 @@ def _heading_above_text(lines: list[str]) -> bool:
         return False
     if first.split()[-1].lower() in rules.SMALL_WORDS:
         return False
+    width = max(len(line.strip()) for line in lines)
     if _numbered_heading(first.strip()):
-        return len(first.strip()) < 0.8 * max(len(line.strip()) for line in lines)
-    if _indent(second) <= _indent(first):
+        return len(first.strip()) < 0.8 * width
+    if len(lines) < 3 or heading_style(Chunk([first]), Chunk(lines[1:])) is None:
         return False
-    return len(lines) >= 3 and heading_style(Chunk([first]), Chunk(lines[1:])) is not None
+    if _indent(second) > _indent(first):
+        return True  # the text below starts with a first-line indent
+    # or a short line over full-width ones: 'Introduction' above wrapped text
+    return width >= 50 and len(first.strip()) < 0.6 * width and all(
+        len(line.strip()) >= 0.8 * width for line in lines[1:3]
+    )
 
 
 def make_chunks(pages: list[list[str]]) -> list[Chunk]:
@@ -371,6 +377,20 @@ def make_chunks(pages: list[list[str]]) -> list[Chunk]:
 
 
 # ===================================================== text joining (hyphenation)
+
+
+_URL_TAIL = re.compile(r"[\w\-./?=&%#~+:@]+")
+
+
+def _url_runs_on(previous: str, line: str) -> bool:
+    """'https://x.org/page/' + '202601/a.shtml.': the line goes on with the same URL."""
+    last = previous.rsplit(None, 1)[-1] if previous.strip() else ""
+    if "://" not in last or len(line) < 2:
+        return False
+    token = line.split(None, 1)[0]
+    if not _URL_TAIL.fullmatch(token.rstrip(".,;)")) or token[:1].isupper() and token[1:2].islower():
+        return False
+    return last[-1] in "/-_=?&.#" or token[0] in "-/_.?&=#"
 
 
 class Joiner:
@@ -406,6 +426,8 @@ class Joiner:
                 parts.append(line)
             elif previous.endswith(("—", "–", "/")) and not previous.endswith((" —", " –")):
                 parts.append(line)
+            elif _url_runs_on(previous, line):
+                parts.append(line)  # a URL broken at the line end
             else:
                 parts.append(" ")
                 parts.append(line)
@@ -772,11 +794,12 @@ def read_front(chunks: list[Chunk]) -> tuple[Front, int]:
             break
         start = len(lines)
         for raw in chunk.lines:
-            line = FrontLine(raw.strip(), end)
-            for rule in FRONT_RULES:
-                if rule(line):
-                    break
-            lines.append(line)
+            for field_text in _front_fields(raw):
+                line = FrontLine(field_text, end)
+                for rule in FRONT_RULES:
+                    if rule(line):
+                        break
+                lines.append(line)
         _extend_multiline(lines[start:])
         end += 1
     if end == limit and limit < len(chunks):
@@ -793,6 +816,28 @@ def read_front(chunks: list[Chunk]) -> tuple[Front, int]:
         front = assemble_front([ln for ln in lines if ln.chunk < end])
         front.extra.pop("_leftover_chunk", None)
     return front, end
+
+
+_COLUMN_GAP = re.compile(r"\S(?: {4,}|\t)\S")
+
+
+def _front_fields(raw: str) -> list[str]:
+    """A masthead line set in columns ('CAPSS In Focus 03/2026      New Delhi · 23 January 2026')
+    holds several fields: split at wide gaps and at ' · ' / ' | ' separators."""
+    text = raw.strip()
+    if len(text) > rules.SHORT_LINE:
+        return [text]
+    pieces = [text]
+    if _COLUMN_GAP.search(text):
+        pieces = [p.strip() for p in re.split(r" {4,}|\t", text) if p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        parts = [p.strip() for p in re.split(r" [·|•] ", piece) if p.strip()]
+        if len(parts) > 1 and any(rules.date_line(p) or rules.is_place(p) for p in parts):
+            out.extend(parts)
+        else:
+            out.append(piece)
+    return out
 
 
 def _extend_multiline(lines: list[FrontLine]) -> None:
@@ -857,7 +902,9 @@ def assemble_front(lines: list[FrontLine]) -> Front:
             if front.title is None:
                 front.title, title_chunk = line.text, line.chunk
                 continue
-            if line.chunk == title_chunk and not front.authors and not rules.looks_like_name(line.text):
+            if line.chunk == title_chunk and not front.authors and (
+                not rules.looks_like_name(line.text) or _continues_title(front.title, line.text, strict=True)
+            ):
                 if front.subtitle is None and _continues_title(front.title, line.text):
                     front.title = f"{front.title} {line.text}"
                 elif front.subtitle is None:
@@ -928,14 +975,18 @@ def assemble_front(lines: list[FrontLine]) -> Front:
     return front
 
 
-def _continues_title(title: str, line: str) -> bool:
-    """Whether ``line`` is the wrapped rest of ``title`` rather than a subtitle under it."""
+def _continues_title(title: str, line: str, strict: bool = False) -> bool:
+    """Whether ``line`` is the wrapped rest of ``title`` rather than a subtitle under it.
+
+    ``strict`` asks only for the sure signs: the title stops on a word that cannot
+    end it ('of', 'the'), on a colon or dash, or the line starts in lower case.
+    """
     last_word = title.split()[-1].lower() if title.split() else ""
     if last_word in rules.SMALL_WORDS or title.endswith((":", "-", "–", ",", "&")):
         return True
     if line[:1].islower():
         return True
-    return _title_case_ratio(title) >= 0.7 and _title_case_ratio(line) >= 0.7
+    return not strict and _title_case_ratio(title) >= 0.7 and _title_case_ratio(line) >= 0.7
 
 
 def _author(text: str) -> dict:
@@ -944,7 +995,11 @@ def _author(text: str) -> dict:
 
 
 def _licence(text: str) -> ir.Licence:
-    return ir.Licence(text=text.strip(), url=rules.licence_url(text))
+    url = rules.licence_url(text)
+    text = text.strip()
+    if url and text.endswith(url) and len(text) > len(url):
+        text = text[: -len(url)].strip()  # the URL printed on its own line under the words
+    return ir.Licence(text=text, url=url)
 
 
 def _prefer_printed_spelling(front: Front) -> None:
@@ -1021,7 +1076,13 @@ def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
                 i = j
                 continue
         if _prefixed(first, "disclaimer"):
-            regions.disclaimer = joiner.join([_prefixed(first, "disclaimer") or "", *chunk.lines[1:]])
+            own = [_prefixed(first, "disclaimer") or ""]
+            rest = chunk.lines[1:]
+            while rest and not rules.is_licence(rest[0].strip()):
+                own.append(rest.pop(0))
+            regions.disclaimer = joiner.join(own)
+            if rest:
+                regions.licence = joiner.join(rest)
             i += 1
             continue
         if rules.is_licence(first) and target is regions.back or _is_licence_chunk(chunk):

@@ -133,7 +133,10 @@ def _plausible_glued(text: str, start: int) -> bool:
     """'day.1' and 'treaty,12' yes; '1.5', 'p.4', 'U.S.2' and 'mp3' no."""
     before = text[max(0, start - 4):start]
     if len(before) >= 2 and before[-1] in ".," and before[-2].isdigit():
-        return False  # a decimal number
+        year = text[max(0, start - 6):start - 1]
+        after = text[start:start + 6].lstrip("0123456789")
+        if not (len(year) == 5 and year[0] in " (" and year[1:3] in ("19", "20") and after[:1] in ("", " ", "\n")):
+            return False  # a decimal number ('1.5'), unless a year ends a sentence ('in 2025.1 This')
     word = before.rstrip(".,;:!?\"”’)")
     if before and before[-1].isalpha():
         # digits glued to a word: only after a real (lower-case) word of 3+ letters
@@ -414,8 +417,8 @@ def _is_name_word(word: str) -> bool:
     if word.lower() in _PARTICLES or word.rstrip(".") in ("Jr", "Sr", "II", "III", "IV"):
         return True
     bare = word.rstrip(".")
-    if not bare or not bare[0].isupper():
-        return False
+    if not bare or not bare[0].isupper() or bare.endswith(("'s", "’s")):
+        return False  # "Jae-Myung's" is a possessive in a title, not a name
     if all(part.isalpha() and len(part) == 1 for part in bare.split(".")):
         return True  # initials
     return all(c.isalpha() or c in "'’-" for c in bare) and len(bare) >= 2 and not bare[1:].isupper() or bare.isupper() and len(bare) <= 3
