@@ -634,3 +634,19 @@ def test_sample_through_pdf_and_pdftotext_reads_back_the_same(capss):
         assert [n for n in walk(after.blocks[0].children) if isinstance(n, (ir.Link, ir.NoteCrossRef))] == [
             n for n in walk(before.blocks[0].children) if isinstance(n, (ir.Link, ir.NoteCrossRef))
         ]
+
+
+@pytest.mark.parametrize(
+    "original, through_pdf",
+    [
+        (CRS_SPEAKER, "synthetic-crs-R44243-via-pdf-layout.txt"),
+        (CRS_HEARINGS, "synthetic-crs-98-317-via-pdf-layout.txt"),
+    ],
+)
+def test_crs_briefs_through_pdf_and_pdftotext_read_back_the_same(original, through_pdf):
+    before, after = read_quietly(original), synthetic(through_pdf)
+    assert after.blocks == before.blocks
+    assert after.back == before.back
+    assert after.notes == before.notes
+    for name in ("title", "authors", "date", "publisher", "disclaimer"):
+        assert getattr(after.metadata, name) == getattr(before.metadata, name), name

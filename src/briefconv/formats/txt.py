@@ -311,42 +311,58 @@ def split_run_in_headings(chunks: list[Chunk]) -> list[Chunk]:
     """'1. Introduction' directly above the first line of text: a chunk of its own.
 
     pdftotext leaves no blank line between a heading and its text; the heading is
-    then the first line of a chunk (above an indented first line), or a numbered line
-    between a finished sentence and a capital.
+    then the first line (or two) of a chunk, above an indented first line or above
+    full-width lines, or a numbered line between a finished sentence and a capital.
     """
     out: list[Chunk] = []
     for chunk in chunks:
         lines, broken = chunk.lines, chunk.broken
-        if len(lines) >= 2 and _heading_above_text(lines):
-            out.append(Chunk([lines[0]], broken))
-            lines, broken = lines[1:], False
+        taken = _heading_above_text(lines) if len(lines) >= 2 else 0
+        if taken:
+            out.append(Chunk(lines[:taken], broken))
+            lines, broken = lines[taken:], False
         start = 0
-        for i in range(1, len(lines) - 1):
-            if i > start and rules.ends_sentence(lines[i - 1]) and _numbered_heading(lines[i].strip()) and _heading_above_text(lines[i:i + 12]):
-                out.append(Chunk(lines[start:i], broken if start == 0 else False))
-                out.append(Chunk([lines[i]]))
-                start, broken = i + 1, False
-        out.append(Chunk(lines[start:], broken if start == 0 else False))
+        i = 1
+        while i < len(lines) - 1:
+            if i > start and rules.ends_sentence(lines[i - 1]) and _numbered_heading(lines[i].strip()):
+                taken = _heading_above_text(lines[i:i + 12])
+                if taken:
+                    out.append(Chunk(lines[start:i], broken if start == 0 else False))
+                    out.append(Chunk(lines[i:i + taken]))
+                    start, broken = i + taken, False
+                    i += taken
+                    continue
+            i += 1
+        if start < len(lines):
+            out.append(Chunk(lines[start:], broken if start == 0 else False))
     return out
 
 
-def _heading_above_text(lines: list[str]) -> bool:
-    first, second = lines[0], lines[1]
-    if rules.ends_sentence(first) or not second.strip()[:1].isupper() or _list_lines(lines):
-        return False
-    if first.split()[-1].lower() in rules.SMALL_WORDS:
-        return False
+def _heading_above_text(lines: list[str]) -> int:
+    """How many of the first lines (0, 1 or 2) are a heading run into the text below."""
+    first = lines[0].strip()
+    numbered = _numbered_heading(first) is not None
+    if len(lines) < 2 or _list_lines(lines) or rules.ends_sentence(first) and not (numbered and first.endswith("?")):
+        return 0
     width = max(len(line.strip()) for line in lines)
-    if _numbered_heading(first.strip()):
-        return len(first.strip()) < 0.8 * width
+    if numbered and first.split()[-1].lower() in rules.SMALL_WORDS and len(lines) >= 3:
+        # '1.2. How Often … Other Than the Start of' / 'the Congress?' / text
+        second = lines[1].strip()
+        if len(second) < 0.6 * width and not second.endswith((".", ",", ";")) and lines[2].strip()[:1].isupper():
+            return 2
+        return 0
+    second = lines[1]
+    if not second.strip()[:1].isupper() or first.split()[-1].lower() in rules.SMALL_WORDS:
+        return 0
+    if numbered:
+        return 1 if len(first) < 0.8 * width else 0
     if len(lines) < 3 or heading_style(Chunk([first]), Chunk(lines[1:])) is None:
-        return False
-    if _indent(second) > _indent(first):
-        return True  # the text below starts with a first-line indent
+        return 0
+    if _indent(second) > _indent(lines[0]):
+        return 1  # the text below starts with a first-line indent
     # or a short line over full-width ones: 'Introduction' above wrapped text
-    return width >= 50 and len(first.strip()) < 0.6 * width and all(
-        len(line.strip()) >= 0.8 * width for line in lines[1:3]
-    )
+    full = width >= 50 and all(len(line.strip()) >= 0.8 * width for line in lines[1:3])
+    return 1 if full and len(first) < 0.6 * width else 0
 
 
 def make_chunks(pages: list[list[str]]) -> list[Chunk]:
@@ -1055,12 +1071,23 @@ def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
                 continue
         if lowered in BACK_HEADINGS and len(chunk.lines) == 1:
             target = regions.back
+        elif first.lower().rstrip(":. ") in BACK_HEADINGS:
+            # 'Acknowledgments' with its text right under it
+            regions.back.append(Chunk([first.rstrip(":. ")]))
+            regions.back.append(Chunk(chunk.lines[1:]))
+            target = regions.back
+            i += 1
+            continue
         elif _prefixed(first, *BACK_HEADINGS):
             rest = _prefixed(first, *BACK_HEADINGS) or ""
             heading = first[: len(first) - len(first.lstrip())] + first.split(":", 1)[0].split("—", 1)[0].strip()
             regions.back.append(Chunk([heading]))
             regions.back.append(Chunk([rest, *chunk.lines[1:]]))
             target = regions.back
+            i += 1
+            continue
+        if lowered == "disclaimer" and len(chunk.lines) > 1:
+            regions.disclaimer = joiner.join(chunk.lines[1:])
             i += 1
             continue
         if lowered == "disclaimer" and len(chunk.lines) == 1:
@@ -1123,7 +1150,17 @@ def _notes_section(chunks: list[Chunk], heading_index: int) -> tuple[list[RawNot
             notes.extend(found)
             expected = notes[-1].number + 1
         elif notes and _indent(chunk.lines[0]) > entry_indent + 1:
-            notes[-1].paragraphs.append([line.strip() for line in chunk.lines])
+            # an indented chunk goes on with the last note: its next paragraph, or the
+            # rest of its sentence after a page break; entries may follow in it
+            last = notes[-1]
+            if not (chunk.broken and not rules.ends_sentence(last.paragraphs[-1][-1])):
+                last.paragraphs.append([])
+            found = _read_entries(chunk.lines, expected, carry=last)
+            if not last.paragraphs[-1]:
+                last.paragraphs.pop()
+            notes.extend(found)
+            if found:
+                expected = found[-1].number + 1
         else:
             break
         i += 1
@@ -1200,6 +1237,7 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
             previous is not None and previous.kind == "para"
             and not rules.ends_sentence(previous.last_line)
             and (chunk.first[:1].islower() or chunk.broken and not previous.last_line.endswith(":"))
+            and not (len(chunk.lines) <= 2 and _numbered_heading(chunk.text))
         )
         if continues:
             # a paragraph broken by a page or column break: join it back

@@ -36,6 +36,11 @@ def superscript_to_int(digits: str) -> int:
 def ends_sentence(text: str) -> bool:
     """Whether ``text`` ends like a finished sentence ('done.', 'done."', 'done?)')."""
     stripped = text.rstrip().rstrip(CLOSING_QUOTES + SUPERSCRIPT_DIGITS)
+    if stripped[-1:].isdigit():
+        # a note number after the full stop: 'privilege."8', 'day.[12]', 'day.^3'
+        bare = stripped.rstrip("0123456789").rstrip("[^(")
+        if bare[-1:] in TERMINAL or bare[-1:] in CLOSING_QUOTES:
+            stripped = bare.rstrip(CLOSING_QUOTES)
     return bool(stripped) and stripped[-1] in TERMINAL
 
 
