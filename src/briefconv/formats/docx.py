@@ -19,7 +19,8 @@ papersize=letter`` for US Letter).  ``--reference-doc`` takes styles, page setup
 headers and footers from a Word file (.docx or .dotx) and keeps its own styles where
 they exist.  The same document always gives the same bytes.
 
-Writer loses: ``metadata.extra``; a report-number identifier equal to the series number
+Writer loses: ``metadata.extra``; the end of a core property longer than 255
+characters, python-docx's limit (the title block keeps the full text); a report-number identifier equal to the series number
 (shown once, as the number); an author's given and family names apart from the full
 name; a note that is never referenced (with a warning: Word cannot show it); a second
 reference to the same note becomes a superscript number linked to the note; lists and
@@ -359,9 +360,9 @@ class _DocxWriter:
     def _prepare_styles(self) -> None:
         styles_root = self.word.styles.element
         if self.house_look:
-            _apply_house_look(styles_root, self.meta.language)
+            _apply_house_look(styles_root, self.meta.language and _core_text(self.meta.language))
         elif self.meta.language:
-            _set_default_language(styles_root, self.meta.language)
+            _set_default_language(styles_root, _core_text(self.meta.language))
         existing = _style_names(styles_root)
         body_size = _default_font_half_points(styles_root) or LOOK.body_half_points
         for style in [*notes_xml.note_style_elements(body_size), *_brief_style_elements(), _hyperlink_style()]:
@@ -795,19 +796,19 @@ class _DocxWriter:
         for child in list(element):
             element.remove(child)
         if meta.title:
-            core.title = meta.title
+            core.title = _core_text(meta.title)
         if meta.subtitle or meta.series:
-            core.subject = meta.subtitle or _series_text(meta) or ""
+            core.subject = _core_text(meta.subtitle or _series_text(meta) or "")
         if meta.authors:
-            core.author = "; ".join(author.name for author in meta.authors)
+            core.author = _core_text("; ".join(author.name for author in meta.authors))
         if meta.keywords:
-            core.keywords = ", ".join(meta.keywords)
+            core.keywords = _core_text(", ".join(meta.keywords))
         if meta.abstract:
-            core.comments = " ".join(meta.abstract.split())
+            core.comments = _core_text(meta.abstract)
         if meta.language:
-            core.language = meta.language
+            core.language = _core_text(meta.language)
         if meta.identifiers.get("doi"):
-            core.identifier = f"doi:{meta.identifiers['doi']}"
+            core.identifier = _core_text(f"doi:{meta.identifiers['doi']}")
         core.revision = 1
         date = _date_value(meta.date)
         if date is not None:
@@ -917,6 +918,12 @@ def _run(text: str, *, fmt: frozenset = frozenset(), style: str | None = None,
             element.text = piece
             element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     return run
+
+
+def _core_text(text: str) -> str:
+    """A core property value: one XML-safe line, cut to the 255 characters python-docx allows."""
+    text = " ".join(_xml_safe(text).split())
+    return text if len(text) <= 255 else text[:254] + "\u2026"
 
 
 def _xml_safe(text: str) -> str:
