@@ -138,6 +138,8 @@ def _dataclass(cls: type, data: Any, path: str, depth: int) -> Any:
     for key, f in known.items():
         if key in data:
             kwargs[f.name] = _from_data(hints[f.name], data[key], f"{path}.{key}", depth + 1)
+        elif typing.get_origin(hints[f.name]) is tuple:
+            kwargs[f.name] = ()  # the writer leaves out empty tuples, required fields too
     try:
         return cls(**kwargs)
     except TypeError as exc:
