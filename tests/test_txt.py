@@ -650,3 +650,15 @@ def test_crs_briefs_through_pdf_and_pdftotext_read_back_the_same(original, throu
     assert after.notes == before.notes
     for name in ("title", "authors", "date", "publisher", "disclaimer"):
         assert getattr(after.metadata, name) == getattr(before.metadata, name), name
+
+
+def test_word_processor_plain_text_export_reads_like_the_sample(capss):
+    again = synthetic("synthetic-word-export-oneline.txt")
+    assert again.metadata == capss.metadata
+    assert headings(again) == headings(capss)
+    assert paragraphs(again) == paragraphs(capss)
+    # endnotes with no heading after a rule, '[n]' markers in the text
+    assert len(again.notes) == 17
+    assert note_refs(again.blocks) == [f"fn{i}" for i in range(1, 18)]
+    assert note_text(again, "9") == "Ibid."
+    assert note_text(again, "17") == note_text(capss, "17")

@@ -137,6 +137,18 @@ def _remove_repeated_lines(lines: list[str]) -> None:
             lines[i] = FURNITURE
 
 
+def _remove_rules(pages: list[list[str]]) -> None:
+    """A line drawn with '____' (or '-----' standing alone) separates, it says nothing."""
+    for page in pages:
+        for i, line in enumerate(page):
+            if not rules.is_separator(line):
+                continue
+            text = line.strip()
+            alone = i == 0 or not page[i - 1].strip() or page[i - 1] == FURNITURE
+            if not text.strip("_─━") or alone:
+                page[i] = FURNITURE
+
+
 def _remove_page_numbers(page: list[str]) -> None:
     edges = set(_edge_indexes(page, 2))
     for i, line in enumerate(page):
@@ -305,6 +317,23 @@ def _read_entries(lines: list[str], expected: int | None, kind: str = "endnote",
 
 
 # ============================================================ stage 4: chunks
+
+
+UNWRAPPED = 200  # a line this long was never wrapped: one line, one paragraph
+
+
+def split_unwrapped(chunks: list[Chunk]) -> list[Chunk]:
+    """Text saved from a word processor ('Save as plain text') puts one paragraph on
+    each line with no blank line between: a chunk with such long lines is one chunk
+    per line."""
+    out: list[Chunk] = []
+    for chunk in chunks:
+        if len(chunk.lines) > 1 and max(len(line) for line in chunk.lines) > UNWRAPPED:
+            out.append(Chunk([chunk.lines[0]], chunk.broken))
+            out.extend(Chunk([line]) for line in chunk.lines[1:])
+        else:
+            out.append(chunk)
+    return out
 
 
 def split_run_in_headings(chunks: list[Chunk]) -> list[Chunk]:
@@ -1051,11 +1080,17 @@ class Regions:
 def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
     regions = Regions()
     target = regions.body
+    headless = None if any(rules.is_notes_heading(c.first) for c in chunks) else _headless_notes_start(chunks)
     i = 0
     while i < len(chunks):
         chunk = chunks[i]
         first = chunk.first
         lowered = first.lower().rstrip(":. ")
+        if i == headless:
+            notes, i = _notes_section(chunks, i, entries_from=i)
+            regions.notes.extend(notes)
+            target = regions.back
+            continue
         if rules.is_notes_heading(first):
             notes, after = _notes_section(chunks, i)
             if notes:
@@ -1126,10 +1161,43 @@ def _is_licence_chunk(chunk: Chunk) -> bool:
     return len(text) < 600 and ("licensed under" in text or "licenced under" in text) and "creative commons" in text
 
 
-def _notes_section(chunks: list[Chunk], heading_index: int) -> tuple[list[RawNote], int]:
-    """The entries after a notes heading, and the index of the first chunk after them."""
-    heading = chunks[heading_index]
-    lines_after_heading = heading.lines[1:]
+def _headless_notes_start(chunks: list[Chunk]) -> int | None:
+    """Where a notes list with no heading starts ('[1] …', '[2] …' at the end, as a word
+    processor saves endnotes in plain text), if the text before refers to its entries."""
+    start = None
+    for i in range(len(chunks) - 1, -1, -1):
+        entry = rules.note_entry(chunks[i].lines[0])
+        if entry and entry[0] == 1 and entry[3] != "glued":
+            start = i
+            break
+    if start is None or start == 0:
+        return None
+    notes, after = _notes_section(chunks, start, entries_from=start)
+    if len(notes) < 2 or any(n.number != k for k, n in enumerate(notes, start=1)):
+        return None
+    if after < len(chunks) and not _is_back_chunk(chunks[after]):
+        return None
+    before = "\n".join(line for chunk in chunks[:start] for line in chunk.lines)
+    referenced = {m.number for m in rules.inline_markers(before) if m.number <= len(notes)}
+    return start if len(referenced) * 2 >= len(notes) else None
+
+
+def _is_back_chunk(chunk: Chunk) -> bool:
+    first = chunk.first.lower().rstrip(":. ")
+    return (
+        first in BACK_HEADINGS or first == "disclaimer" or _prefixed(chunk.first, "disclaimer", *BACK_HEADINGS) is not None
+        or rules.is_licence(chunk.first)
+    )
+
+
+def _notes_section(chunks: list[Chunk], heading_index: int, entries_from: int | None = None) -> tuple[list[RawNote], int]:
+    """The entries after a notes heading (or from ``entries_from`` when there is no
+    heading), and the index of the first chunk after them."""
+    if entries_from is not None:
+        heading_index = entries_from - 1
+        lines_after_heading: list[str] = []
+    else:
+        lines_after_heading = chunks[heading_index].lines[1:]
     notes: list[RawNote] = []
     expected: int | None = None
     entry_indent = 0
@@ -1592,7 +1660,8 @@ def read_txt(data: bytes, options: Mapping[str, str]) -> ir.Document:
     pages = split_pages(text)
     remove_furniture(pages)
     page_notes = gather_page_footnotes(pages)
-    chunks = split_run_in_headings(make_chunks(pages))
+    _remove_rules(pages)
+    chunks = split_run_in_headings(split_unwrapped(make_chunks(pages)))
     joiner = Joiner(text)
     front, body_start = read_front(chunks)
     regions = split_regions(chunks[body_start:], joiner)
