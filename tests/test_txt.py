@@ -662,3 +662,47 @@ def test_word_processor_plain_text_export_reads_like_the_sample(capss):
     assert note_refs(again.blocks) == [f"fn{i}" for i in range(1, 18)]
     assert note_text(again, "9") == "Ibid."
     assert note_text(again, "17") == note_text(capss, "17")
+
+
+# ------------------------------------------------------------ small title blocks
+
+
+def test_author_pairs_bylines_with_roles_and_an_abstract_heading():
+    text = (
+        "The Arctic after the Ice\n\nJane Doe and John Smith\n\n"
+        "By Maria Lopez, Senior Fellow, Nordic Policy Institute\n\nJune 2026\n\nAbstract\n\n"
+        "The Arctic is warming four times faster than the rest of the planet. This paper looks "
+        "at what that means for shipping and security.\n\nShipping Routes\n\n"
+        "Text of the section about routes that goes on for a while and ends here.\n"
+    )
+    doc = read_quietly(text.encode())
+    meta = doc.metadata
+    assert meta.title == "The Arctic after the Ice"
+    assert [a.name for a in meta.authors] == ["Jane Doe", "John Smith", "Maria Lopez"]
+    assert meta.authors[2].role == "Senior Fellow"
+    assert meta.authors[2].affiliations == ("Nordic Policy Institute",)
+    assert meta.date == "2026-06"
+    assert meta.abstract.startswith("The Arctic is warming four times faster")
+    assert headings(doc) == [(1, "Shipping Routes")]
+    assert len(paragraphs(doc)) == 1
+
+
+def test_text_without_any_title_block_is_all_body():
+    text = b"This is a plain paragraph of prose that someone pasted into a file, with no title at all.\n\nAnd a second one.\n"
+    doc = read_quietly(text)
+    assert doc.metadata == ir.Metadata()
+    assert len(paragraphs(doc)) == 2
+
+
+def test_lone_digit_that_could_be_a_marker_is_kept_with_a_warning():
+    text = (
+        "A Title\n\nJane Doe\n\nThe treaty was signed in Geneva.1 It entered into force later.\n\n"
+        "Then came the day.3 Nobody noticed.\n\nNotes\n\n1. First source.\n2. Second source.\n3. Third source.\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = briefconv.read(text.encode(), "txt")
+    messages = [str(w.message) for w in caught]
+    assert any("possible note marker" in m and "day.3" in m for m in messages), messages
+    assert note_refs(doc.blocks) == ["fn1"]
+    assert "Then came the day.3 Nobody noticed." in paragraphs(doc)

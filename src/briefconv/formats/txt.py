@@ -664,7 +664,15 @@ def rule_byline(line: FrontLine) -> bool:
     if people and all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
         line.kind, line.value = "authors", people
         return True
-    return False
+    return rule_author_with_role(FrontLine(rest.strip(), line.chunk)) and _copy_claim(line, rest.strip())
+
+
+def _copy_claim(line: FrontLine, rest: str) -> bool:
+    """'By Jane Doe, Senior Fellow, X': the author-with-role reading of the rest."""
+    inner = FrontLine(rest, line.chunk)
+    rule_author_with_role(inner)
+    line.kind, line.value = inner.kind, inner.value
+    return True
 
 
 def rule_honorific_author(line: FrontLine) -> bool:
@@ -919,14 +927,21 @@ def _body_starts(chunk: Chunk, next_chunk: Chunk | None, seen: list[FrontLine], 
         after_author = previous is not None and any(
             ln.kind == "authors" or rules.looks_like_name(ln.text) for ln in seen if ln.text == previous.lines[-1].strip()
         )
-        if title_found and not after_author and not rules.role_and_affiliations(text):
+        is_name = rules.looks_like_name(rules.split_honorific(text)[1])
+        if title_found and not after_author and not is_name and not rules.role_and_affiliations(text):
             return True
     return False
 
 
 def _is_prose(text: str) -> bool:
+    """A sentence or more of running text (a title may end in '?', rarely in '.')."""
     words = rules.word_count(text)
-    return words >= 40 or (words >= 12 and rules.ends_sentence(text) and text[:1].isupper())
+    if words >= 40:
+        return True
+    if not rules.ends_sentence(text) or not text[:1].isupper():
+        return False
+    question = text.rstrip().rstrip(rules.CLOSING_QUOTES)[-1:] in "?!"
+    return words >= (20 if question else 8)
 
 
 def assemble_front(lines: list[FrontLine]) -> Front:
@@ -957,14 +972,20 @@ def assemble_front(lines: list[FrontLine]) -> Front:
                 else:
                     front.subtitle = f"{front.subtitle} {line.text}"
                 continue
+            people = rules.split_people(line.text) if len(line.text) < 150 else []
             if rules.looks_like_name(line.text) or rules.looks_like_name(rules.split_honorific(line.text)[1]):
                 kind, value = "authors", [line.text]
+            elif len(people) >= 2 and all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
+                kind, value = "authors", people  # 'Jane Doe and John Smith
             elif front.authors and last_author_chunk is not None and line.chunk - last_author_chunk <= 1:
                 found = rules.role_and_affiliations(line.text)
                 if found:
                     kind, value = "role", found
-                else:
+                elif len(line.text) < 100 and not rules.ends_sentence(line.text):
                     kind, value = "role", (line.text, ())
+                else:
+                    front.extra.setdefault("_leftover_chunk", str(line.chunk))
+                    continue
             elif front.subtitle is None and not front.authors and title_chunk is not None and line.chunk == title_chunk + 1:
                 front.subtitle = line.text
                 continue
@@ -1668,11 +1689,27 @@ def read_txt(data: bytes, options: Mapping[str, str]) -> ir.Document:
     raw_notes = _merge_notes(page_notes, regions.notes)
     notes = build_notes(raw_notes, joiner)
     resolver = MarkerResolver({n.number for n in raw_notes}) if raw_notes else None
-    blocks = to_ir_blocks(build_blocks(regions.body, joiner), resolver)
+    raw_blocks = build_blocks(regions.body, joiner)
+    _take_abstract(raw_blocks, front)
+    blocks = to_ir_blocks(raw_blocks, resolver)
     back = to_ir_blocks(build_blocks(regions.back, joiner), resolver)
     _report_doubts(resolver, notes)
     metadata = _metadata(front, regions)
     return ir.Document(metadata=metadata, blocks=blocks, back=back, notes=notes)
+
+
+def _take_abstract(raw_blocks: list[RawBlock], front: Front) -> None:
+    """An 'Abstract' heading opening the body: its paragraphs are the abstract."""
+    if front.abstract or not raw_blocks or raw_blocks[0].kind != "heading":
+        return
+    if raw_blocks[0].text.strip().rstrip(":").lower() != "abstract":
+        return
+    end = 1
+    while end < len(raw_blocks) and raw_blocks[end].kind == "para":
+        end += 1
+    if end > 1:
+        front.abstract = "\n\n".join(block.text for block in raw_blocks[1:end])
+        del raw_blocks[:end]
 
 
 def _merge_notes(page_notes: list[RawNote], section_notes: list[RawNote]) -> list[RawNote]:
