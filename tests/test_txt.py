@@ -706,3 +706,14 @@ def test_lone_digit_that_could_be_a_marker_is_kept_with_a_warning():
     assert any("possible note marker" in m and "day.3" in m for m in messages), messages
     assert note_refs(doc.blocks) == ["fn1"]
     assert "Then came the day.3 Nobody noticed." in paragraphs(doc)
+
+
+def test_latin1_bytes_that_cp1252_cannot_decode_are_read_with_a_warning():
+    text = "Caf\u00e9 Diplomacy\n\nJos\u00e9 Mart\u00ednez\n\nA paragraph about caf\u00e9s and \u00e6sthetics, long enough to be prose here.\n"
+    data = text.encode("latin-1") + b"\x81\n"  # 0x81 is unassigned in cp1252
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = briefconv.read(data, "txt")
+    assert any("Latin-1" in str(w.message) for w in caught)
+    assert doc.metadata.title == "Caf\u00e9 Diplomacy"
+    assert doc.metadata.authors[0].name == "Jos\u00e9 Mart\u00ednez"

@@ -1,34 +1,48 @@
 """The plain-text reader (format ``txt``): briefs as people hold them in ``.txt`` files.
 
-The text is read as a pipeline of small stages, each a list of rules (see
-:mod:`briefconv.formats.txt_rules`):
+The text is read as a pipeline of small stages, each a tuple or chain of rules (the
+patterns live in :mod:`briefconv.formats.txt_rules`):
 
 1. decode (BOM, UTF-8, UTF-16, cp1252, latin-1; CRLF and CR) and split into pages at
    form feeds;
-2. remove page furniture: running headers and footers repeated on many pages, page
-   numbers, "Page 3 of 5", contents lists with dot leaders;
-3. gather footnotes from the foot of each page (as ``pdftotext`` leaves them);
-4. group the lines into chunks separated by blank lines;
-5. read the title block (title, subtitle, authors with honorific, role and
-   affiliations, publisher and place, series and number, report number, date,
-   disclaimer, licence, keywords, abstract) from the chunks before the body;
-6. split the rest into body, notes section ("Notes", "Endnotes", "Footnotes",
-   "References"), back matter (acknowledgments, about the author) and disclaimer;
-7. turn body chunks into headings (numbered, ALL CAPS, Title Case), lists and
-   paragraphs, rejoining paragraphs broken by a page break and words hyphenated at
-   line ends;
-8. resolve note markers (superscripts, ``[1]``, ``^1``, ``(1)``, digits glued to a
-   word) to :class:`~briefconv.ir.NoteRef`, and in notes ``*italic*``, links,
-   "Ibid." and "n. 4".
+2. remove page furniture: running headers and footers repeated on many pages (or,
+   without form feeds, short lines repeated three times or more), page numbers
+   ("12", "- 12 -", "Page 3 of 5"), contents lists with dot leaders;
+3. gather footnotes from the foot of each page as ``pdftotext`` leaves them (after a
+   rule or numbered on from the last one, a note running on at the next page foot);
+4. group lines into chunks at blank lines, one chunk per line for word-processor
+   exports (one unwrapped paragraph per line), and split off headings that run into
+   their text with no blank line;
+5. read the title block with :data:`FRONT_RULES` (disclaimer, licence, keywords,
+   abstract, report number, date, series, e-mail, by-line, author with role,
+   honorific author, role, publisher, place), then title, subtitle and authors from
+   what is left; the body starts at the first line no rule explains;
+6. split the rest into body, notes ("Notes", "Endnotes", "Footnotes", "References",
+   any case, with or without a colon, entries ``¹ x``, ``1. x``, ``[1] x``, ``(1) x``,
+   ``1 x``; or an unheaded list of entries at the end), back matter (acknowledgments,
+   about the author, unnumbered bibliography), disclaimer and licence;
+7. turn body chunks into headings (numbered ``1.``/``1.1.``/``I.``/``A.`` with their
+   depth as level, setext/ATX, ALL CAPS over Title Case), bulleted and numbered lists
+   and paragraphs, rejoining paragraphs broken by a page break and words hyphenated
+   at line ends (``inter-``/``national``) but keeping real hyphens (``Jae-``/``Myung``);
+8. resolve note markers: superscripts, ``[1]`` and ``^1`` whenever the note exists;
+   ``(1)`` and digits glued to a word (``day.1``) only as the next note in sequence.
+   In notes, ``*italic*``, ``<https://…>`` and bare URLs, "Ibid." and "n. 4" / "note 4"
+   (a :class:`~briefconv.ir.NoteCrossRef` to that note).
 
-Keeps: the metadata above, headings with levels, paragraphs, bulleted and numbered
-lists (one level of nesting), notes with their references and cross-references,
-emphasis written ``*so*`` or ``_so_``, links, acknowledgments and other back matter.
-Loses: page furniture (on purpose), line breaks inside paragraphs, layout columns
-(pdftotext ``-layout`` text with two columns side by side is read line by line),
-tables (their lines become paragraphs), indentation other than list nesting.
-When a reading is uncertain (a lone digit that may be a note marker, an unknown
-encoding) the reader keeps the text as it is and warns.
+Keeps: title, subtitle, authors (name, given/family, honorific, role, affiliations,
+e-mail), publisher and place, series and number, report number (``identifiers``),
+date, keywords, licence (a Creative Commons URL inferred from its wording), disclaimer,
+abstract; headings with levels, paragraphs, lists (one level of nesting), notes with
+references and cross-references, emphasis written ``*so*`` or ``_so_``, links,
+back matter.
+Loses: page furniture (on purpose), line breaks inside paragraphs, the numbers of
+headings as separate labels (they stay in the heading text), tables and figures (their
+lines become paragraphs), text set in two columns side by side (read line by line),
+indentation other than list nesting and block quotes (read as paragraphs), the
+language (left unset).
+When a reading is uncertain (a lone digit that may be a note marker, notes never
+referred to, an encoding guessed) the reader keeps the text as it is and warns.
 """
 
 from __future__ import annotations

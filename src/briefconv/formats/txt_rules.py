@@ -81,7 +81,10 @@ CONTENTS_HEADINGS = {"contents", "table of contents", "in this issue", "in this 
 
 def normalise_furniture(line: str) -> str:
     """A running header or footer with its page number blanked out, for comparing pages."""
-    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+    return _DIGITS.sub("#", " ".join(line.split())).lower()
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def is_separator(line: str) -> bool:
