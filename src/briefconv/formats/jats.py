@@ -638,10 +638,10 @@ def build_article(document: ir.Document, tagset: str) -> etree._Element:
     meta = document.metadata
     root = etree.Element("article", nsmap={"xlink": XLINK, "mml": MATHML, "ali": ALI})
     if meta.extra.get("article-type"):
-        root.set("article-type", meta.extra["article-type"])
+        root.set("article-type", _clean(meta.extra["article-type"], ctx))
     root.set("dtd-version", "1.1")
     if meta.language:
-        root.set(XML_LANG, meta.language)
+        root.set(XML_LANG, _clean(meta.language, ctx))
     front = _sub(root, "front")
     meta = tidy_metadata(meta, ctx)
     _journal_meta(front, meta, ctx)
