@@ -97,6 +97,9 @@ class _Writer:
             return body
         lead = body[: len(body) - len(body.lstrip(" "))]
         trail = body[len(body.rstrip(" ")):]
+        if stripped.startswith("*") or stripped.endswith("*"):
+            # ***x*** reads as emphasis around strong whatever was meant: __*x*__, _**x**_, _*x*_ do not
+            mark = mark.replace("*", "_")
         return f"{lead}{mark}{stripped}{mark}{trail}"
 
     def _script(self, mark: str, children: tuple[ir.Inline, ...]) -> str:
