@@ -104,3 +104,91 @@ def test_arbitrary_bytes_never_raise_anything_but_input_error(data):
         _check(_read(data))
     except InputError:
         pass
+
+
+# ------------------------------------------- generated briefs in random conventions
+
+WORDS = (
+    "security policy trade energy water border alliance treaty summit ministers growth "
+    "reform budget export region naval coastal market supply chain dialogue officials "
+    "pressure talks agreement capacity crisis stability coalition parliament election"
+).split()
+HEADINGS = [
+    "Introduction", "The Strategic Context", "Trade and Investment", "Security Cooperation",
+    "Domestic Politics", "What Comes Next", "Recommendations", "Looking Ahead",
+]
+TITLES = [
+    "Water, Power and Peace on the Mekong", "The Quiet Arms Race in Southeast Asia",
+    "Undersea Cables and Regional Security", "Why Middle Powers Hedge",
+]
+SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+MARKERS = {
+    "super": lambda n: str(n).translate(SUPER),
+    "bracket": lambda n: f"[{n}]",
+    "caret": lambda n: f"^{n}",
+    "glued": lambda n: str(n),
+}
+ENTRIES = {
+    "super": lambda n: str(n).translate(SUPER) + " ",
+    "dot": lambda n: f"{n}. ",
+    "bracket": lambda n: f"[{n}] ",
+    "space": lambda n: f"{n} ",
+}
+
+
+@st.composite
+def briefs(draw):
+    sentence = st.lists(st.sampled_from(WORDS), min_size=6, max_size=14).map(
+        lambda ws: " ".join(ws).capitalize() + "."
+    )
+    paragraph = st.lists(sentence, min_size=1, max_size=4)
+    heads = draw(st.lists(st.sampled_from(HEADINGS), min_size=1, max_size=4, unique=True))
+    sections = [(h, draw(st.lists(paragraph, min_size=1, max_size=3))) for h in heads]
+    marker = draw(st.sampled_from(sorted(MARKERS)))
+    entry = draw(st.sampled_from(sorted(ENTRIES)))
+    notes_heading = draw(st.sampled_from(["Notes", "Notes:", "ENDNOTES", "Endnotes", "Footnotes", "References"]))
+    width = draw(st.sampled_from([0, 60, 72, 90]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    title = draw(st.sampled_from(TITLES))
+    byline = draw(st.sampled_from(["By Anna Kowalski", "Anna Kowalski", "Dr Anna Kowalski"]))
+    date = draw(st.sampled_from(["3 March 2026", "March 3, 2026", "Updated March 3, 2026", "2026-03-03"]))
+    return dict(sections=sections, marker=marker, entry=entry, notes_heading=notes_heading,
+                width=width, newline=newline, title=title, byline=byline, date=date)
+
+
+def render(brief) -> tuple[str, int]:
+    import textwrap
+
+    out = [brief["title"], brief["byline"], brief["date"]]
+    n = 0
+    for heading, paragraphs in brief["sections"]:
+        out.append(heading)
+        for sentences in paragraphs:
+            n += 1
+            sentences = list(sentences)
+            sentences[0] = sentences[0] + MARKERS[brief["marker"]](n)  # a note after the first sentence
+            text = " ".join(sentences)
+            if brief["width"]:
+                text = textwrap.fill(text, brief["width"], break_long_words=False, break_on_hyphens=False)
+            out.append(text)
+    out.append(brief["notes_heading"])
+    out.append("\n".join(f"{ENTRIES[brief['entry']](i)}Source number {i} for this brief." for i in range(1, n + 1)))
+    return ("\n\n".join(out) + "\n").replace("\n", brief["newline"]), n
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(briefs())
+def test_generated_briefs_read_back_their_structure(brief):
+    text, count = render(brief)
+    doc = _read(text.encode("utf-8"))
+    _check(doc)
+    assert doc.metadata.title == brief["title"]
+    assert [a.name for a in doc.metadata.authors] == ["Anna Kowalski"]
+    assert doc.metadata.date == "2026-03-03"
+    got = [b for b in doc.blocks if isinstance(b, ir.Heading)]
+    assert ["".join(c.text for c in h.children) for h in got] == [h for h, _ in brief["sections"]]
+    assert sum(isinstance(b, ir.Paragraph) for b in doc.blocks) == count
+    assert [n.id for n in doc.notes] == [f"fn{i}" for i in range(1, count + 1)]
+    refs = [c.note_id for b in doc.blocks if isinstance(b, ir.Paragraph) for c in b.children if isinstance(c, ir.NoteRef)]
+    assert refs == [f"fn{i}" for i in range(1, count + 1)]
+    assert doc.notes[-1].blocks[0].children == (ir.Text(f"Source number {count} for this brief."),)

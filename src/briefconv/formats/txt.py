@@ -782,6 +782,8 @@ def _heading_words_ok(text: str, allow_question: bool = False) -> bool:
     last = stripped[-1]
     if last in ".,;" or (last == "?" and not allow_question) and rules.word_count(stripped) > 14:
         return False
+    if rules.ends_sentence(stripped) and not stripped.rstrip(rules.CLOSING_QUOTES).endswith(("?", "!")):
+        return False  # 'A sentence.[1]': the note marker hides the full stop
     if last == ":" and not allow_question:
         return False
     first = stripped.lstrip("\"'“‘(")[:1]
@@ -987,7 +989,10 @@ def assemble_front(lines: list[FrontLine]) -> Front:
                     front.subtitle = f"{front.subtitle} {line.text}"
                 continue
             people = rules.split_people(line.text) if len(line.text) < 150 else []
-            if rules.looks_like_name(line.text) or rules.looks_like_name(rules.split_honorific(line.text)[1]):
+            near_authors = not front.authors or (last_author_chunk is not None and line.chunk - last_author_chunk <= 1)
+            if not near_authors:
+                people = []  # a name-like line far below the authors is a heading ('Security Cooperation')
+            if near_authors and (rules.looks_like_name(line.text) or rules.looks_like_name(rules.split_honorific(line.text)[1])):
                 kind, value = "authors", [line.text]
             elif len(people) >= 2 and all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
                 kind, value = "authors", people  # 'Jane Doe and John Smith
