@@ -10,7 +10,8 @@ Keeps: all metadata (in the YAML block: ``title``, ``subtitle``, ``author`` as a
 of maps with name, given, family, honorific, role and affiliation, ``date``,
 ``publisher``, ``series``, ``keywords``, ``license``, ``disclaimer``, ``abstract``,
 ``lang``, ``identifiers`` and every extra key); headings, paragraphs, block quotes,
-lists, emphasis, strong, links, line breaks, notes and their references; references
+lists (two lists in a row stay apart: every other one is marked ``+`` or ``1)``),
+emphasis, strong, links, line breaks, notes and their references; references
 between notes ("Ibid.", "n. 4") as links to ``#fnN``, which is where pandoc's HTML puts
 note N.
 
@@ -119,7 +120,19 @@ class _Writer:
     # ------------------------------------------------------------------- blocks
 
     def blocks(self, blocks: Iterable[ir.Block]) -> list[str]:
-        return [self.block(b) for b in blocks]
+        out = []
+        previous, alternate = None, False
+        for block in blocks:
+            if isinstance(block, ir.ListBlock):
+                # Two lists of one kind in a row would read back as one list; CommonMark
+                # starts a new list where the marker changes, so every other one uses + or 1).
+                same_kind = isinstance(previous, ir.ListBlock) and previous.ordered == block.ordered
+                alternate = same_kind and not alternate
+                out.append(self._list(block, alternate))
+            else:
+                out.append(self.block(block))
+            previous = block
+        return out
 
     def block(self, block: ir.Block) -> str:
         if isinstance(block, ir.Heading):
@@ -138,11 +151,14 @@ class _Writer:
             return self._list(block)
         raise TypeError(f"not a block: {block!r}")
 
-    def _list(self, block: ir.ListBlock) -> str:
+    def _list(self, block: ir.ListBlock, alternate: bool = False) -> str:
         tight = all(len(item) <= 1 and all(isinstance(b, ir.Paragraph) for b in item) for item in block.items)
         rendered = []
         for number, item in enumerate(block.items, block.start):
-            marker = f"{number}. " if block.ordered else "- "
+            if block.ordered:
+                marker = f"{number}) " if alternate else f"{number}. "
+            else:
+                marker = "+ " if alternate else "- "
             body = "\n\n".join(self.blocks(item)) or ""
             lines = body.split("\n")
             indent = " " * len(marker)
