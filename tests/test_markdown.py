@@ -170,3 +170,23 @@ def test_any_text_survives_as_text(text):
         return
     doc = ir.Document(blocks=(ir.Paragraph((ir.Text(text),)),))
     assert doc_of(md_of(doc)) == doc
+
+
+metadata_text = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=metadata_text, keyword=metadata_text, place=metadata_text)
+def test_any_metadata_string_survives_the_yaml_block(title, keyword, place):
+    meta = ir.Metadata(title=title, keywords=(keyword,), publisher=ir.Publisher("P", place),
+                       authors=(ir.Author(name="A B", affiliations=(place,)),))
+    doc = ir.Document(metadata=meta)
+    assert doc_of(md_of(doc)).metadata == meta
+
+
+@pytest.mark.parametrize("value", ["yes", "No", "null", "~", "3.0", "0x1F", "2026-01-23", "- a", "a: b",
+                                   "a #b", "#x", "'q'", '"q"', " lead", "trail ", "@me", "*star", "tab\there",
+                                   "line\nbreak", "\u2028", "\ufeff", "%x", "<<"])
+def test_yaml_scalars_that_look_like_something_else_stay_strings(value):
+    meta = ir.Metadata(title=value)
+    assert doc_of(md_of(ir.Document(metadata=meta))).metadata.title == value

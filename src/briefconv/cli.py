@@ -22,8 +22,23 @@ PROG = "briefconv"
 COMMANDS = ("formats", "plugins", "validate", "batch")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width so that it need not import shutil to ask."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+        except (ValueError, OSError):
+            width = 80
+        super().__init__(prog, width=max(width - 2, 40))
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so every error takes the same path."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
