@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from briefconv import ir
 from briefconv.errors import InputError
 from briefconv.formats.txt import read_txt
+from briefconv.formats.txt_rules import ends_sentence
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -149,11 +150,22 @@ def briefs(draw):
     notes_heading = draw(st.sampled_from(["Notes", "Notes:", "ENDNOTES", "Endnotes", "Footnotes", "References"]))
     width = draw(st.sampled_from([0, 60, 72, 90]))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
+    heading_style = draw(st.sampled_from(["title", "caps", "numbered"]))
+    pages = draw(st.booleans())
     title = draw(st.sampled_from(TITLES))
     byline = draw(st.sampled_from(["By Anna Kowalski", "Anna Kowalski", "Dr Anna Kowalski"]))
     date = draw(st.sampled_from(["3 March 2026", "March 3, 2026", "Updated March 3, 2026", "2026-03-03"]))
     return dict(sections=sections, marker=marker, entry=entry, notes_heading=notes_heading,
-                width=width, newline=newline, title=title, byline=byline, date=date)
+                width=width, newline=newline, title=title, byline=byline, date=date,
+                heading_style=heading_style, pages=pages)
+
+
+def heading_text(brief, index: int, heading: str) -> str:
+    if brief["heading_style"] == "caps":
+        return heading.upper()
+    if brief["heading_style"] == "numbered":
+        return f"{index}. {heading}"
+    return heading
 
 
 def render(brief) -> tuple[str, int]:
@@ -161,8 +173,8 @@ def render(brief) -> tuple[str, int]:
 
     out = [brief["title"], brief["byline"], brief["date"]]
     n = 0
-    for heading, paragraphs in brief["sections"]:
-        out.append(heading)
+    for index, (heading, paragraphs) in enumerate(brief["sections"], start=1):
+        out.append(heading_text(brief, index, heading))
         for sentences in paragraphs:
             n += 1
             sentences = list(sentences)
@@ -173,7 +185,34 @@ def render(brief) -> tuple[str, int]:
             out.append(text)
     out.append(brief["notes_heading"])
     out.append("\n".join(f"{ENTRIES[brief['entry']](i)}Source number {i} for this brief." for i in range(1, n + 1)))
+    if brief["pages"]:
+        out = paginate(out)
     return ("\n\n".join(out) + "\n").replace("\n", brief["newline"]), n
+
+
+def paginate(blocks: list[str]) -> list[str]:
+    """Pages of two blocks under a running head with a page number, as pdftotext gives
+    them; a wrapped paragraph whose first line ends mid-sentence is broken across pages."""
+    out: list[str] = []
+    page = 1
+    for i, block in enumerate(blocks):
+        if i % 2 == 0:
+            if i:
+                out.append(f"- {page} -\f")
+                page += 1
+            out.append("Global Policy Watch | Issue 41")
+        lines = block.split("\n")
+        # (a page break right after a full stop is a paragraph break for any reader)
+        if len(lines) >= 3 and not ends_sentence(lines[0]) and not block.startswith(("Notes", "Foot", "End", "Ref", "NOTES", "ENDNOTES")):
+            out.append(lines[0])
+            out.append(f"- {page} -\f")
+            page += 1
+            out.append("Global Policy Watch | Issue 41")
+            out.append("\n".join(lines[1:]))
+        else:
+            out.append(block)
+    out.append(f"- {page} -")
+    return out
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -186,7 +225,10 @@ def test_generated_briefs_read_back_their_structure(brief):
     assert [a.name for a in doc.metadata.authors] == ["Anna Kowalski"]
     assert doc.metadata.date == "2026-03-03"
     got = [b for b in doc.blocks if isinstance(b, ir.Heading)]
-    assert ["".join(c.text for c in h.children) for h in got] == [h for h, _ in brief["sections"]]
+    assert ["".join(c.text for c in h.children) for h in got] == [
+        heading_text(brief, i, h) for i, (h, _) in enumerate(brief["sections"], start=1)
+    ]
+    assert all(h.level == 1 for h in got)
     assert sum(isinstance(b, ir.Paragraph) for b in doc.blocks) == count
     assert [n.id for n in doc.notes] == [f"fn{i}" for i in range(1, count + 1)]
     refs = [c.note_id for b in doc.blocks if isinstance(b, ir.Paragraph) for c in b.children if isinstance(c, ir.NoteRef)]

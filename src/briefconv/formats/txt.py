@@ -121,17 +121,29 @@ def _edge_indexes(page: list[str], depth: int = 3) -> list[int]:
 
 
 def _remove_running_lines(pages: list[list[str]]) -> None:
-    counts: dict[str, int] = {}
+    """Lines at the top (or the foot) of many pages, page numbers aside, are running
+    heads (or feet).  A finished sentence never is: short pages put body text there."""
+    counts: dict[tuple[str, str], int] = {}
     for page in pages:
-        seen = {rules.normalise_furniture(page[i]) for i in _edge_indexes(page) if len(page[i]) < 150}
-        for key in seen:
-            counts[key] = counts.get(key, 0) + 1
+        for edge, indexes in _edges(page):
+            for key in {rules.normalise_furniture(page[i]) for i in indexes if _may_run(page[i])}:
+                counts[(edge, key)] = counts.get((edge, key), 0) + 1
     threshold = max(2, (len(pages) * 2 + 4) // 5)
-    repeated = {key for key, n in counts.items() if n >= threshold and key.strip("# ")}
+    repeated = {k for k, n in counts.items() if n >= threshold and k[1].strip("# ")}
     for page in pages:
-        for i in _edge_indexes(page):
-            if rules.normalise_furniture(page[i]) in repeated:
-                page[i] = FURNITURE
+        for edge, indexes in _edges(page):
+            for i in indexes:
+                if _may_run(page[i]) and (edge, rules.normalise_furniture(page[i])) in repeated:
+                    page[i] = FURNITURE
+
+
+def _edges(page: list[str], depth: int = 2) -> list[tuple[str, list[int]]]:
+    filled = [i for i, line in enumerate(page) if line.strip() and line != FURNITURE]
+    return [("top", filled[:depth]), ("foot", filled[-depth:])]
+
+
+def _may_run(line: str) -> bool:
+    return len(line) < 150 and line != FURNITURE and not rules.ends_sentence(line)
 
 
 def _remove_repeated_lines(lines: list[str]) -> None:
@@ -214,6 +226,9 @@ def gather_page_footnotes(pages: list[list[str]]) -> list[RawNote]:
     notes: list[RawNote] = []
     seen_text = ""
     for page in pages:
+        heading = next((i for i, line in enumerate(page) if rules.is_notes_heading(line)), None)
+        if heading is not None:
+            break  # from a 'Notes' heading on, numbered entries are the notes section
         expected = notes[-1].number + 1 if notes else 1
         unfinished = bool(notes) and not rules.ends_sentence(notes[-1].paragraphs[-1][-1])
         start = _footnote_start(page, expected, seen_text, unfinished)
@@ -832,6 +847,8 @@ def heading_style(chunk: Chunk, next_chunk: Chunk | None) -> tuple | None:
         return None
     if _CAPTION.match(text):
         return None  # 'Figure 2: …', 'Source: …' are captions, not headings
+    if next_chunk is not None and next_chunk.first[:1].islower():
+        return None  # the text goes on in lower case: a sentence broken by a page break
     numbered = _numbered_heading(text)
     if numbered:
         return numbered[0]
@@ -1608,7 +1625,10 @@ class _Spans:
         bisect.insort(self.ranges, (start, end))
 
 
-def _assemble(text: str, spans: list, resolver: MarkerResolver | None, note_number: int = 0) -> tuple[ir.Inline, ...]:
+def _assemble(
+    text: str, spans: list, resolver: MarkerResolver | None, note_number: int = 0,
+    existing: frozenset[int] = frozenset(),
+) -> tuple[ir.Inline, ...]:
     out = InlineBuilder()
     position = 0
     for start, end, what in sorted(spans, key=lambda s: s[0]):
@@ -1622,7 +1642,7 @@ def _assemble(text: str, spans: list, resolver: MarkerResolver | None, note_numb
             out.node(ir.Link(url, (ir.Text(visible),)))
         elif kind == "emph":
             inner = what[1]  # type: ignore[index]
-            children = note_inlines(inner, note_number) if note_number else body_inlines(inner, resolver)
+            children = note_inlines(inner, note_number, existing) if note_number else body_inlines(inner, resolver)
             out.node(ir.Emphasis(children))
         elif kind == "ref":
             out.node(ir.NoteRef(f"fn{what[1]}"))  # type: ignore[index]
@@ -1633,7 +1653,8 @@ def _assemble(text: str, spans: list, resolver: MarkerResolver | None, note_numb
     return out.result()
 
 
-def note_inlines(text: str, number: int) -> tuple[ir.Inline, ...]:
+def note_inlines(text: str, number: int, existing: frozenset[int]) -> tuple[ir.Inline, ...]:
+    """Inlines of a note's text; cross-references only to notes in ``existing``."""
     spans: list[tuple[int, int, object]] = []
     for start, end, url in rules.find_urls(text):
         spans.append((start, end, ("link", url, text[start:end])))
@@ -1643,15 +1664,16 @@ def note_inlines(text: str, number: int) -> tuple[ir.Inline, ...]:
             spans.append((start, end, ("emph", inner)))
             taken.add(start, end)
     for start, end, target in rules.cross_references(text, number):
-        if taken.free(start, end):
+        if target in existing and taken.free(start, end):
             spans.append((start, end, ("xref", target)))
             taken.add(start, end)
-    return _assemble(text, spans, None, note_number=number)
+    return _assemble(text, spans, None, note_number=number, existing=existing)
 
 
 def build_notes(raw_notes: list[RawNote], joiner: Joiner) -> tuple[ir.Note, ...]:
     notes = []
     seen: dict[int, int] = {}
+    existing = frozenset(raw.number for raw in raw_notes)
     for raw in raw_notes:
         seen[raw.number] = seen.get(raw.number, 0) + 1
         note_id = f"fn{raw.number}"
@@ -1660,7 +1682,7 @@ def build_notes(raw_notes: list[RawNote], joiner: Joiner) -> tuple[ir.Note, ...]
             if seen[raw.number] == 2:
                 warn(f"note {raw.number} appears more than once; later ones are kept as '{note_id}'…")
         blocks = tuple(
-            ir.Paragraph(note_inlines(joiner.join(paragraph), raw.number))
+            ir.Paragraph(note_inlines(joiner.join(paragraph), raw.number, existing))
             for paragraph in raw.paragraphs
             if any(line.strip() for line in paragraph)
         )
