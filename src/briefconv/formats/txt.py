@@ -128,7 +128,7 @@ def _remove_running_lines(pages: list[list[str]]) -> None:
         for edge, indexes in _edges(page):
             for key in {rules.normalise_furniture(page[i]) for i in indexes if _may_run(page[i])}:
                 counts[(edge, key)] = counts.get((edge, key), 0) + 1
-    threshold = max(2, (len(pages) * 2 + 4) // 5)
+    threshold = max(2 if len(pages) < 5 else 3, (len(pages) * 2 + 4) // 5)
     repeated = {k for k, n in counts.items() if n >= threshold and k[1].strip("# ")}
     for page in pages:
         for edge, indexes in _edges(page):
@@ -143,7 +143,8 @@ def _edges(page: list[str], depth: int = 2) -> list[tuple[str, list[int]]]:
 
 
 def _may_run(line: str) -> bool:
-    return len(line) < 150 and line != FURNITURE and not rules.ends_sentence(line)
+    text = line.strip()
+    return len(text) < 150 and line != FURNITURE and not rules.ends_sentence(text) and not text[:1].islower()
 
 
 def _remove_repeated_lines(lines: list[str]) -> None:

@@ -81,7 +81,7 @@ CONTENTS_HEADINGS = {"contents", "table of contents", "in this issue", "in this 
 
 def normalise_furniture(line: str) -> str:
     """A running header or footer with its page number blanked out, for comparing pages."""
-    return _DIGITS.sub("#", " ".join(line.split())).lower()
+    return _DIGITS.sub("#", " ".join(line.split()))
 
 
 _DIGITS = re.compile(r"\d+")
