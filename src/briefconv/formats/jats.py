@@ -224,7 +224,7 @@ def _inlines(parent: etree._Element, inlines: Iterable[ir.Inline], ctx: _WriteCo
         elif isinstance(node, ir.NoteCrossRef):
             xref = _sub(parent, "xref", ref_type="fn", rid=ctx.note_ids[node.note_id])
             _inlines(xref, node.children, ctx)
-            _show_at_least(xref, ctx.note_labels[node.note_id])
+            _show_at_least(xref, _clean(ctx.note_labels[node.note_id], ctx))
 
 
 def _show_at_least(link: etree._Element, fallback: str) -> None:
