@@ -218,7 +218,8 @@ def _yaml_scalar(text: str) -> str:
     if _YAML_NEEDS_ESCAPE.search(text):
         return '"' + "".join(_yaml_escape(c) for c in text) + '"'
     plain = (
-        text == text.strip()
+        text != ""
+        and text == text.strip()
         and text[0] not in _YAML_SPECIAL_START
         and not _YAML_IMPLICIT.match(text)
         and ": " not in text and " #" not in text and not text.endswith(":")
