@@ -46,11 +46,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 from briefconv import ir
 from briefconv.errors import InputError, UsageError, warn
 from briefconv.formats import docx_notes as notes_xml
+from briefconv.formats import docx_package as package_xml
 from briefconv.formats.docx_notes import W_NS, local_name, w
 from briefconv.hookspecs import hookimpl
 from briefconv.plugins import Format
@@ -58,8 +60,11 @@ from briefconv.plugins import Format
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 
-#: Fixed timestamp of every zip member: the same document gives the same bytes.
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+STYLES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+SETTINGS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings"
+NUMBERING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
+FOOTER_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
+CORE_PROPERTIES_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 #: A part larger than this when uncompressed is refused before it is read.
 MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
@@ -120,17 +125,44 @@ def write_docx(document: ir.Document, options: Mapping[str, str]) -> bytes:
     word = _open_template(template)
     writer = _DocxWriter(word, document, options, house_look=template is None)
     writer.write()
-    raw = io.BytesIO()
-    word.save(raw)
-    return _normalise_zip(raw.getvalue())
+    return word.package.save()
 
 
-def _open_template(path: str | None):
+class _WordFile:
+    """The parts of a Word package the writer works on (what python-docx's Document gave it)."""
+
+    def __init__(self, package) -> None:
+        self.package = package
+        self.part = package.rels.target_part(MAIN_DOCUMENT_REL)
+        if self.part is None:
+            raise KeyError("no main document part")
+        if self.part.content_type != package_xml.CT_DOCUMENT:
+            raise ValueError(f"the main part is not a Word document ({self.part.content_type})")
+
+    @property
+    def element(self):
+        return self.part.element
+
+    def styles_part(self):
+        return self._related_part(STYLES_REL, "/word/styles.xml", package_xml.CT_STYLES, "default-styles.xml")
+
+    def settings_part(self):
+        return self._related_part(SETTINGS_REL, "/word/settings.xml", package_xml.CT_SETTINGS, "default-settings.xml")
+
+    def _related_part(self, reltype: str, name: str, content_type: str, default_file: str):
+        """The document's part of ``reltype``, or python-docx's default one added as ``name``."""
+        part = self.part.rels.target_part(reltype)
+        if part is None:
+            part = package_xml.Part(name, content_type,
+                                    element=package_xml.parse_xml(package_xml.python_docx_template(default_file)))
+            self.part.relate_to(part, reltype)
+        return part
+
+
+def _open_template(path: str | None) -> _WordFile:
     """python-docx's blank document, or the user's reference document with its body cleared."""
-    import docx
-
     if path is None:
-        word = docx.Document()
+        word = _WordFile(package_xml.house_template())
         _drop_stale_parts(word)
         return word
     try:
@@ -145,11 +177,11 @@ def _open_template(path: str | None):
     except InputError as exc:
         raise exc.with_source(str(path)) from None
     try:
-        word = docx.Document(io.BytesIO(_template_as_document(data)))
-    except Exception as exc:  # python-docx raises many kinds (KeyError, ValueError, lxml errors...)
+        word = _WordFile(package_xml.open_package(_template_as_document(data)))
+        _clear_body(word)
+    except Exception as exc:  # a broken package raises many kinds (KeyError, ValueError, lxml errors...)
         raise InputError(f"--reference-doc is not a usable .docx file ({type(exc).__name__}: {exc})".split("\n")[0],
                          source=str(path)) from None
-    _clear_body(word)
     _drop_stale_parts(word)
     return word
 
@@ -173,21 +205,16 @@ def _template_as_document(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def _drop_stale_parts(word) -> None:
+def _drop_stale_parts(word: _WordFile) -> None:
     """Drop the template's preview picture (it would show the template, not this brief) and
     its Word 2010 stylesWithEffects copy of the styles, which no longer matches the styles we
     change and makes Word repair the file."""
-    package = word.part.package
-    for rel_id, rel in list(package.rels.items()):
-        if rel.reltype.endswith("/metadata/thumbnail"):
-            del package.rels[rel_id]
-    for rel_id, rel in list(word.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            del word.part.rels[rel_id]
+    word.package.rels.drop(lambda reltype: reltype.endswith("/metadata/thumbnail"))
+    word.part.rels.drop(lambda reltype: reltype.endswith("/stylesWithEffects"))
 
 
-def _clear_body(word) -> None:
-    body = word.element.body
+def _clear_body(word: _WordFile) -> None:
+    body = word.element.find(w("body"))
     for child in list(body):
         if local_name(child) != "sectPr":
             body.remove(child)
@@ -212,25 +239,6 @@ def _check_zip_sizes(data: bytes, what: str) -> None:
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise InputError(f"the {what} unpacks to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB; refused")
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the package with fixed timestamps and member order, so bytes are reproducible."""
-    import zipfile
-
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-    ordered = first + sorted(n for n in names if n not in first)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in ordered:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0
-            target.writestr(info, source.read(name), compresslevel=6)
-    return out.getvalue()
 
 
 def _display_date(iso: str) -> str:
@@ -306,7 +314,7 @@ class _DocxWriter:
         self.house_look = house_look
         self.forced_kind = _note_kind_option(document, options)
         self.paper = _paper(document, options) or ("a4" if house_look else None)
-        self.body = word.element.body
+        self.body = word.element.find(w("body"))
         self.section_properties = self.body.find(w("sectPr"))
         if self.section_properties is None:
             from lxml import etree
@@ -358,27 +366,16 @@ class _DocxWriter:
     # ------------------------------------------------------------------ styles
 
     def _prepare_styles(self) -> None:
-        styles_root = self.word.styles.element
+        language = self.meta.language and _core_text(self.meta.language)
         if self.house_look:
-            _apply_house_look(styles_root, self.meta.language and _core_text(self.meta.language))
-        elif self.meta.language:
-            _set_default_language(styles_root, _core_text(self.meta.language))
-        existing = _style_names(styles_root)
-        body_size = _default_font_half_points(styles_root) or LOOK.body_half_points
-        for style in [*notes_xml.note_style_elements(body_size), *_brief_style_elements(), _hyperlink_style()]:
-            name = style.find(w("name")).get(w("val")).lower()
-            style_id = style.get(w("styleId"))
-            if name in existing:
-                continue
-            if style_id in existing.values():  # same id under another name: keep theirs
-                continue
-            styles_root.append(style)
-        self.style_ids = _style_names(styles_root)
-        # Built-in styles a stripped-down template may lack: take python-docx's own.
-        missing = [n for n in _BUILTIN_STYLE_NAMES if n not in self.style_ids]
-        if missing:
-            _copy_default_styles(styles_root, missing)
-            self.style_ids = _style_names(styles_root)
+            blob, style_ids = _house_styles(language)
+            self.word.styles_part().set_blob(blob, static=True)
+            self.style_ids = dict(style_ids)
+            return
+        styles_root = self.word.styles_part().element
+        if language:
+            _set_default_language(styles_root, language)
+        self.style_ids = _complete_styles(styles_root)
 
     def _style(self, name: str, fallback: str | None = None) -> str | None:
         """The style id for ``name`` (case-insensitive), else for ``fallback``."""
@@ -389,9 +386,10 @@ class _DocxWriter:
     def _page_setup(self) -> None:
         from lxml import etree
 
-        notes_xml.set_note_properties(self.word.settings.element, self.section_properties)
+        settings_root = self.word.settings_part().element
+        notes_xml.set_note_properties(settings_root, self.section_properties)
         if self.house_look:
-            _use_current_word_layout(self.word.settings.element)
+            _use_current_word_layout(settings_root)
         if self.paper is None:
             return
         width, height, margin = PAPER_SIZES[self.paper]
@@ -414,9 +412,7 @@ class _DocxWriter:
         """Series and number on the left, the page number on the right of every page."""
         from lxml import etree
 
-        section = self.word.sections[0]
-        paragraph = section.footer.paragraphs[0]
-        element = paragraph._p
+        element = self._new_footer().find(w("p"))
         for child in list(element):
             element.remove(child)
         properties = etree.SubElement(element, w("pPr"))
@@ -435,6 +431,27 @@ class _DocxWriter:
         element.append(_tab_run())
         field_element = etree.SubElement(element, w("fldSimple"), {w("instr"): " PAGE "})
         field_element.append(_run("1", color=LOOK.muted, size=16))
+
+    def _new_footer(self):
+        """A footer part from python-docx's default footer, referenced by the section as
+        python-docx's ``section.footer`` adds it; its root is returned."""
+        from lxml import etree
+
+        part = package_xml.Part(self.word.package.next_part_name("/word/footer%d.xml"), package_xml.CT_FOOTER,
+                                element=package_xml.parse_xml(package_xml.python_docx_template("default-footer.xml")))
+        rel_id = self.word.part.relate_to(part, FOOTER_REL)
+        reference = etree.Element(w("footerReference"), nsmap={"w": W_NS})
+        later = ("footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc", "pgBorders", "lnNumType",
+                 "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi",
+                 "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+        following = next((child for child in self.section_properties if local_name(child) in later), None)
+        if following is not None:
+            following.addprevious(reference)
+        else:
+            self.section_properties.append(reference)
+        reference.set(w("type"), "default")  # set once in the tree, so the root's r prefix is used
+        reference.set(f"{{{R_NS}}}id", rel_id)
+        return part.element
 
     # ------------------------------------------------------------------ title block
 
@@ -596,21 +613,13 @@ class _DocxWriter:
         return self._add_num(self.decimal_abstract_id, start)
 
     def _numbering_root(self):
-        """The numbering part's root, adding the part when the template has none
-        (python-docx cannot create one)."""
-        from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
-        from docx.opc.packuri import PackURI
-        from docx.oxml import parse_xml
-        from docx.parts.numbering import NumberingPart
-
-        part = self.word.part
-        for rel in part.rels.values():
-            if rel.reltype == RELATIONSHIP_TYPE.NUMBERING and not rel.is_external:
-                return rel.target_part.element
-        root = parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>')
-        numbering = NumberingPart(PackURI("/word/numbering.xml"), CONTENT_TYPE.WML_NUMBERING, root, part.package)
-        part.relate_to(numbering, RELATIONSHIP_TYPE.NUMBERING)
-        return root
+        """The numbering part's root, adding the part when the template has none."""
+        part = self.word.part.rels.target_part(NUMBERING_REL)
+        if part is None:
+            part = package_xml.Part("/word/numbering.xml", package_xml.CT_NUMBERING,
+                                    element=package_xml.parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>'.encode()))
+            self.word.part.relate_to(part, NUMBERING_REL)
+        return part.element
 
     def _add_abstract_num(self, ordered: bool) -> int:
         from lxml import etree
@@ -791,32 +800,104 @@ class _DocxWriter:
 
     def _core_properties(self) -> None:
         meta = self.meta
-        core = self.word.core_properties
-        element = core._element
+        element = self._core_properties_root()
         for child in list(element):
             element.remove(child)
         if meta.title:
-            core.title = _core_text(meta.title)
+            _add_core_property(element, "dc", "title", _core_text(meta.title))
         if meta.subtitle or meta.series:
-            core.subject = _core_text(meta.subtitle or _series_text(meta) or "")
+            _add_core_property(element, "dc", "subject", _core_text(meta.subtitle or _series_text(meta) or ""))
         if meta.authors:
-            core.author = _core_text("; ".join(author.name for author in meta.authors))
+            _add_core_property(element, "dc", "creator", _core_text("; ".join(author.name for author in meta.authors)))
         if meta.keywords:
-            core.keywords = _core_text(", ".join(meta.keywords))
+            _add_core_property(element, "cp", "keywords", _core_text(", ".join(meta.keywords)))
         if meta.abstract:
-            core.comments = _core_text(meta.abstract)
+            _add_core_property(element, "dc", "description", _core_text(meta.abstract))
         if meta.language:
-            core.language = _core_text(meta.language)
+            _add_core_property(element, "dc", "language", _core_text(meta.language))
         if meta.identifiers.get("doi"):
-            core.identifier = _core_text(f"doi:{meta.identifiers['doi']}")
-        core.revision = 1
+            _add_core_property(element, "dc", "identifier", _core_text(f"doi:{meta.identifiers['doi']}"))
+        _add_core_property(element, "cp", "revision", "1")
         date = _date_value(meta.date)
         if date is not None:
-            core.created = date
-            core.modified = date
+            for name in ("created", "modified"):
+                _add_core_date(element, name, date)
+
+    def _core_properties_root(self):
+        """The core properties part's root, adding an empty part when the template has none."""
+        package = self.word.package
+        part = package.rels.target_part(CORE_PROPERTIES_REL)
+        if part is None:
+            root = package_xml.parse_xml(
+                f'<cp:coreProperties xmlns:cp="{CORE_NAMESPACES["cp"]}" xmlns:dc="{CORE_NAMESPACES["dc"]}" '
+                f'xmlns:dcterms="{CORE_NAMESPACES["dcterms"]}"/>'.encode())
+            _declare_xsi(root)
+            part = package_xml.Part("/docProps/core.xml", package_xml.CT_CORE_PROPERTIES, element=root)
+            package.relate_to(part, CORE_PROPERTIES_REL)
+        return part.element
 
 
 # ------------------------------------------------------------------- writer helpers
+
+CORE_NAMESPACES = {
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+
+
+def _add_core_property(root, prefix: str, name: str, text: str):
+    """Append a core property as python-docx does (the element brings its own prefix)."""
+    element = root.makeelement(f"{{{CORE_NAMESPACES[prefix]}}}{name}", nsmap={prefix: CORE_NAMESPACES[prefix]})
+    root.append(element)
+    element.text = text
+    return element
+
+
+def _declare_xsi(root) -> None:
+    """Declare the xsi prefix on the root rather than on each date that uses it."""
+    root.set(f"{{{CORE_NAMESPACES['xsi']}}}foo", "bar")
+    del root.attrib[f"{{{CORE_NAMESPACES['xsi']}}}foo"]
+
+
+def _add_core_date(root, name: str, date) -> None:
+    element = _add_core_property(root, "dcterms", name, date.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    _declare_xsi(root)
+    element.set(f"{{{CORE_NAMESPACES['xsi']}}}type", "dcterms:W3CDTF")
+
+
+def _complete_styles(styles_root) -> dict[str, str]:
+    """Add the note, title-block and hyperlink styles a template lacks (and built-in styles
+    a stripped-down template lacks); return lower-case style name -> style id."""
+    existing = _style_names(styles_root)
+    body_size = _default_font_half_points(styles_root) or LOOK.body_half_points
+    for style in [*notes_xml.note_style_elements(body_size), *_brief_style_elements(), _hyperlink_style()]:
+        name = style.find(w("name")).get(w("val")).lower()
+        style_id = style.get(w("styleId"))
+        if name in existing:
+            continue
+        if style_id in existing.values():  # same id under another name: keep theirs
+            continue
+        styles_root.append(style)
+    style_ids = _style_names(styles_root)
+    # Built-in styles a stripped-down template may lack: take python-docx's own.
+    missing = [n for n in _BUILTIN_STYLE_NAMES if n not in style_ids]
+    if missing:
+        _copy_default_styles(styles_root, missing)
+        style_ids = _style_names(styles_root)
+    return style_ids
+
+
+@lru_cache(maxsize=8)
+def _house_styles(language: str | None) -> tuple[bytes, dict[str, str]]:
+    """The blank template's styles part in the house look, and its style ids: the same for
+    every brief in a language, so built once per process (it is the largest part)."""
+    template = package_xml.house_template()
+    styles_root = template.rels.target_part(MAIN_DOCUMENT_REL).rels.target_part(STYLES_REL).element
+    _apply_house_look(styles_root, language)
+    style_ids = _complete_styles(styles_root)
+    return package_xml.serialize_xml(styles_root), style_ids
 
 
 def _use_current_word_layout(settings_root) -> None:
@@ -1018,9 +1099,7 @@ def _copy_default_styles(styles_root, names: list[str]) -> None:
     """Copy built-in styles a template lacks from python-docx's blank template (without numbering)."""
     import copy
 
-    import docx
-
-    default = docx.Document().styles.element
+    default = package_xml.house_template().rels.target_part(MAIN_DOCUMENT_REL).rels.target_part(STYLES_REL).element
     ids_present = {s.get(w("styleId")) for s in styles_root.findall(w("style"))}
     for style in default.findall(w("style")):
         name = style.find(w("name"))

@@ -8,7 +8,7 @@ separators and the section properties choose the number format.  The body marks 
 reference with ``w:footnoteReference``/``w:endnoteReference``, and the note itself
 starts with a ``w:footnoteRef``/``w:endnoteRef`` run that shows the same number.
 
-lxml and python-docx are imported inside the functions, as everywhere in briefconv.
+lxml is imported inside the functions, as everywhere in briefconv.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def local_name(element) -> str:
 
 @dataclass
 class NotesPart:
-    """A notes part being filled: its python-docx part (for hyperlink relationships) and root."""
+    """A notes part being filled: its package part (for hyperlink relationships) and root."""
 
     kind: str
     part: object
@@ -80,13 +80,11 @@ def install_notes_parts(document_part) -> dict[str, NotesPart]:
     that was cleared.  Both parts are always written, as Word itself does, so that the
     separators named in settings.xml exist whichever kind the brief uses.
     """
-    from docx.opc.packuri import PackURI
-    from docx.opc.part import XmlPart
     from lxml import etree
 
-    for rel_id, rel in list(document_part.rels.items()):
-        if rel.reltype in RELATIONSHIP_TYPES.values():
-            del document_part.rels[rel_id]
+    from briefconv.formats.docx_package import Part
+
+    document_part.rels.drop(lambda reltype: reltype in RELATIONSHIP_TYPES.values())
 
     parts = {}
     for kind in ("footnote", "endnote"):
@@ -101,7 +99,7 @@ def install_notes_parts(document_part) -> dict[str, NotesPart]:
             spacing.set(w("lineRule"), "auto")
             run = etree.SubElement(paragraph, w("r"))
             etree.SubElement(run, w(separator_type))
-        part = XmlPart(PackURI(PART_NAMES[kind]), CONTENT_TYPES[kind], root, document_part.package)
+        part = Part(PART_NAMES[kind], CONTENT_TYPES[kind], element=root)
         document_part.relate_to(part, RELATIONSHIP_TYPES[kind])
         parts[kind] = NotesPart(kind, part, root)
     return parts
