@@ -118,7 +118,7 @@ def _from_data(hint: Any, data: Any, path: str, depth: int) -> Any:
 
 
 def _node(data: Any, path: str, depth: int, allowed: list[type]) -> Any:
-    if not isinstance(data, dict) or data.get("type") not in _BY_TYPE:
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str) or data["type"] not in _BY_TYPE:
         _fail(path, "expected a node with a known 'type'")
     cls = _BY_TYPE[data["type"]]
     if cls not in allowed:
