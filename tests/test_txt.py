@@ -717,3 +717,19 @@ def test_latin1_bytes_that_cp1252_cannot_decode_are_read_with_a_warning():
     assert any("Latin-1" in str(w.message) for w in caught)
     assert doc.metadata.title == "Caf\u00e9 Diplomacy"
     assert doc.metadata.authors[0].name == "Jos\u00e9 Mart\u00ednez"
+
+
+def test_numbered_items_in_chunks_of_their_own_are_one_list_but_numbered_headings_stay():
+    doc = read_quietly((
+        b"A Title\n\nJane Doe\n\nThe government could take three steps, each of them cheap and quick to do.\n\n"
+        b"1. Agree on rules for the safe conduct of unmanned aircraft.\n\n"
+        b"2. Share notifications of missile tests with neighbours.\n\n"
+        b"3. Publish national holdings in an annual register.\n\nThese steps would help.\n\n"
+        b"1. Background\n\nSome background text that goes on for a while and ends here.\n\n"
+        b"2. Analysis\n\nMore text of the analysis section that goes on and ends.\n"
+    ))
+    lists = [b for b in doc.blocks if isinstance(b, ir.ListBlock)]
+    assert len(lists) == 1 and lists[0].ordered and len(lists[0].items) == 3
+    assert plain(lists[0].items[2][0].children) == "Publish national holdings in an annual register."
+    assert headings(doc) == [(1, "1. Background"), (1, "2. Analysis")]
+    assert len(paragraphs(doc)) == 4

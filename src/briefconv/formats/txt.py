@@ -1369,11 +1369,15 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
             # a paragraph broken by a page or column break: join it back
             previous.lines.extend(chunk.lines)
             continue
-        style = heading_style(chunk, next_chunk)
-        if style and not _list_lines(chunk.lines):
-            blocks.append(RawBlock("heading", heading_lines(chunk, style), style, joiner=joiner))
-            continue
-        for part in _split_chunk(chunk.lines):
+        if _spaced_list_item(chunk, next_chunk, blocks):
+            parts: list = [_read_list(chunk.lines, 0)[0]]
+        else:
+            style = heading_style(chunk, next_chunk)
+            if style and not _list_lines(chunk.lines):
+                blocks.append(RawBlock("heading", heading_lines(chunk, style), style, joiner=joiner))
+                continue
+            parts = _split_chunk(chunk.lines)
+        for part in parts:
             if isinstance(part, RawList):
                 if previous_list := (blocks[-1].raw_list if blocks and blocks[-1].kind == "list" else None):
                     if _continues_list(previous_list, part):
@@ -1383,6 +1387,25 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
             else:
                 blocks.append(RawBlock("para", part, broken=chunk.broken, joiner=joiner))
     return blocks
+
+
+def _spaced_list_item(chunk: Chunk, next_chunk: Chunk | None, blocks: list[RawBlock]) -> bool:
+    """'1. Do this.' and '2. Do that.' in chunks of their own: items of one list.
+
+    A numbered line is an item (not a numbered heading) when it is a sentence, or when
+    the list before it or the chunk after it carries the numbering on.
+    """
+    item = _ordered(chunk.first)
+    if item is None:
+        return False
+    number = item[0]
+    previous = blocks[-1].raw_list if blocks and blocks[-1].kind == "list" else None
+    if previous is not None and previous.ordered and previous.start + len(previous.items) == number:
+        return True
+    following = _ordered(next_chunk.first) if next_chunk is not None else None
+    if following is None or following[0] != number + 1:
+        return False
+    return rules.ends_sentence(chunk.text) or len(chunk.lines) > 2
 
 
 def _continues_list(previous: RawList, new: RawList) -> bool:
