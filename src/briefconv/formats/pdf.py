@@ -939,18 +939,23 @@ def make_paragraph(markup: str, style, bulletText=None):  # noqa: N803 (reportla
 _WIDE_CLASS = re.compile("\\[((?:a-z|0-9|-)*)([^\\x00-\\x7f])-\uffff((?:a-z|0-9|-)*)\\]")
 
 
-def narrow_wide_classes(pattern: str) -> str:
+def narrow_wide_classes(pattern: str, flags: int = 0) -> str:
     """``pattern`` with each class like ``[a-z\xa1-\uffff0-9]`` written as an alternation.
 
     The range becomes a negated class of what lies outside it, which matches the same
-    characters, with IGNORECASE too (tests check every code point), and compiles
-    in a fraction of the time: re's compiler fills a 65,536-entry table, in Python,
-    for each wide range, and maps every one of its characters' cases under
-    IGNORECASE.
+    characters (tests check every code point) and compiles in a fraction of the
+    time: re's compiler fills a 65,536-entry table, in Python, for each wide range,
+    and maps every one of its characters' cases under IGNORECASE.  Ignoring case, a
+    range also matches letters outside it whose other case lies inside (I, K and S
+    for U+00A1-U+FFFF: İ, the Kelvin sign and long s), so there only a range from
+    U+00A1 beside a-z, which holds those letters anyway, is rewritten.
     """
+    caseless = bool(flags & re.IGNORECASE) or "(?" in pattern
 
     def alternation(match: re.Match) -> str:
         before, low, after = match.groups()
+        if caseless and (low != "\xa1" or "a-z" not in before + after):
+            return match.group()
         outside = f"[^\\x00-\\u{ord(low) - 1:04x}\\U00010000-\\U0010ffff]"
         return f"(?:[{before}{after}]|{outside})" if before or after else outside
 
@@ -972,7 +977,7 @@ def import_reportlab_paragraph() -> None:
 
     def compile_narrowed(pattern, flags=0):
         if isinstance(pattern, str) and "\uffff" in pattern:
-            pattern = narrow_wide_classes(pattern)
+            pattern = narrow_wide_classes(pattern, flags)
         return compile_as_given(pattern, flags)
 
     re.compile = compile_narrowed
@@ -994,6 +999,7 @@ def speed_up_reportlab() -> None:
     global _SPED_UP
     if _SPED_UP:
         return
+    import_reportlab_paragraph()
     from reportlab.platypus import paragraph
 
     global _PLATYPUS_LINK_UNDERLINE
