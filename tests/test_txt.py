@@ -733,3 +733,17 @@ def test_numbered_items_in_chunks_of_their_own_are_one_list_but_numbered_heading
     assert plain(lists[0].items[2][0].children) == "Publish national holdings in an annual register."
     assert headings(doc) == [(1, "1. Background"), (1, "2. Analysis")]
     assert len(paragraphs(doc)) == 4
+
+
+@pytest.mark.parametrize(
+    "text, number, targets",
+    [
+        ("Ibid.", 3, [2]), ("Id. at 5.", 3, [2]), ("See ibid., 4.", 3, [2]), ("Ibidem.", 2, [1]),
+        ("Smith, n. 2, and note 1.", 3, [2, 1]), ("the id of the file", 3, []), ("Ibid.", 1, []),
+        ("See n. 7 below.", 3, []),  # only earlier notes can be referred back to
+    ],
+)
+def test_cross_reference_rule(text, number, targets):
+    from briefconv.formats.txt_rules import cross_references
+
+    assert [target for _, _, target in cross_references(text, number)] == targets

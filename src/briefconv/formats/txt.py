@@ -780,12 +780,10 @@ def _numbered_heading(text: str) -> tuple[tuple, str] | None:
         ):
             return None  # '23 January 2026' is a date, '2 Introduction' a heading
         return ("decimal", depth), text
-    if number[0] in "IVXLC" and len(number) > 1 or number[0] in "IVX" and not _single_letters_look_alpha:
-        return ("roman", 1), text
+    if set(number.rstrip(".")) <= set("IVXLC"):
+        return ("roman", 1), text  # 'C.' after 'B.' is put right by _letters_after_letters
     return ("alpha", 1), text
 
-
-_single_letters_look_alpha = False
 _NUMBERED = re.compile(
     r"(?P<num>(?:\d{1,2}\.){1,4}(?:\d{1,2})?|\d{1,2}(?=\s)|[IVXLC]{1,6}\.|[A-H]\.)\s+(?P<rest>\S.*)"
 )
@@ -1468,7 +1466,7 @@ def _ordered_run(lines: list[str], i: int) -> bool:
         nxt = _ordered(lines[j])
         if nxt is not None:
             return nxt[0] == first[0] + 1
-    return len(lines) == 1 and first[0] == 1 and False
+    return False
 
 
 def _read_list(lines: list[str], i: int) -> tuple[RawList, int]:

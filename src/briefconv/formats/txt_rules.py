@@ -206,10 +206,9 @@ def cross_references(text: str, own_number: int) -> list[tuple[int, int, int]]:
     """(start, end, target) for 'Ibid.' (the previous note) and 'n. 4' / 'note 4' in a note."""
     found = []
     for m in _IBID.finditer(text):
-        if m.group(0).lower().startswith("id") and m.start() != 0:
-            continue  # 'Id.' counts only at the start of a note; 'id' elsewhere is a word
-        if m.group(0).lower() == "id" or (m.group(0).lower().startswith("id") and not m.group(0).endswith(".")):
-            continue
+        word = m.group(0).lower()
+        if word.startswith("id") and not word.startswith("ibid") and (m.start() != 0 or word != "id."):
+            continue  # 'Id.' counts only opening a note; 'id' elsewhere is a word
         if own_number > 1:
             found.append((m.start(), m.end(), own_number - 1))
     for m in _NOTE_NUMBER_REF.finditer(text):
