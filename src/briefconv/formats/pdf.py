@@ -690,11 +690,12 @@ def same_frag(one, other) -> int:
     attribute shared by both (a style's colour) is the same object and needs no
     Python-level ``Color.__eq__``.
     """
-    one_attrs, other_attrs = one.__dict__, other.__dict__
+    one_attrs, other_attrs = one.__dict__, other.__dict__  # fragments have no class-level defaults
     if "cbDefn" in one_attrs or "lineBreak" in one_attrs or "cbDefn" in other_attrs or "lineBreak" in other_attrs:
         return 0
+    mine_of, theirs_of = one_attrs.get, other_attrs.get
     for name in _FRAG_STYLE:
-        mine, theirs = getattr(one, name, _ABSENT), getattr(other, name, _ABSENT)
+        mine, theirs = mine_of(name, _ABSENT), theirs_of(name, _ABSENT)
         if mine is not theirs and (mine is _ABSENT or theirs is _ABSENT or mine != theirs):
             return 0
     return 1
@@ -752,6 +753,7 @@ _MARKUP_TOKEN = re.compile(
 )
 _MARKUP_ATTRIBUTE = re.compile(r'([a-z]+)="([^"]*)"')
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"'}
+_COLOURS: dict = {}  # link colour names, as reportlab Colors (all links share one colour)
 _EMPTY_TAGS = ("br", "ondraw")  # and <a name="..."/>, told apart by its attribute
 
 
@@ -907,10 +909,13 @@ class _FragmentReader:
 
         from reportlab.lib.colors import toColor
 
-        try:
-            colour = toColor(html.unescape(attributes["color"]))
-        except ValueError as error:
-            raise _NotMine from error
+        name = html.unescape(attributes["color"])
+        colour = _COLOURS.get(name)
+        if colour is None:  # toColor evaluates the name each time: a tenth of the reading
+            try:
+                colour = _COLOURS[name] = toColor(name)
+            except ValueError as error:
+                raise _NotMine from error
         target = html.unescape(attributes["href"]).strip()
         self.push("a", textColor=colour, link=self.stack[-1].link + [(self.links, target)])
         self.links += 1
