@@ -992,6 +992,24 @@ def import_reportlab_paragraph() -> None:
         re.compile = compile_as_given
 
 
+def fast_flate_filter():
+    """reportlab's Flate stream filter, at zlib level 1 instead of 6.
+
+    Compressing the page contents and the three or four embedded font subsets took
+    a seventh of the writing time; level 1 halves that for files about 5% larger
+    (the sample: 113 kB -> 119 kB).  Nothing on the page changes.
+    """
+    import zlib
+
+    from reportlab.pdfbase.pdfdoc import PDFStreamFilterZCompress
+
+    class FastFlateFilter(PDFStreamFilterZCompress):
+        def encode(self, text):
+            return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 1)
+
+    return FastFlateFilter()
+
+
 _SPED_UP = False
 
 
@@ -999,12 +1017,15 @@ def speed_up_reportlab() -> None:
     """Swap in faster equivalents of reportlab internals that dominate the layout time.
 
     Each replacement gives the same results as the function it replaces, so other
-    users of reportlab in the process see no difference.  Done once per process.
+    users of reportlab in the process see no difference, except one: PDF streams
+    are compressed at zlib's fastest level (see fast_flate_filter).  Done once per process,
+    before the first PDF, so every PDF a process writes is compressed alike.
     """
     global _SPED_UP
     if _SPED_UP:
         return
     import_reportlab_paragraph()
+    from reportlab.pdfbase import pdfdoc
     from reportlab.platypus import paragraph
 
     global _PLATYPUS_LINK_UNDERLINE
@@ -1013,6 +1034,7 @@ def speed_up_reportlab() -> None:
     _PLATYPUS_LINK_UNDERLINE = platypus_link_underline
     memo = FontMetricsMemo()
     paragraph.sameFrag = same_frag
+    pdfdoc.PDFZCompress = fast_flate_filter()
     paragraph.stringWidth = memo.string_width
     paragraph.getAscentDescent = memo.ascent_descent
     _SPED_UP = True
