@@ -747,3 +747,18 @@ def test_cross_reference_rule(text, number, targets):
     from briefconv.formats.txt_rules import cross_references
 
     assert [target for _, _, target in cross_references(text, number)] == targets
+
+
+def test_email_headers_give_title_author_and_date():
+    doc = synthetic("synthetic-email-headers.txt")
+    meta = doc.metadata
+    assert meta.title == "Briefing on the Arctic Council"
+    assert meta.authors == (ir.Author("Jane Doe", "Jane", "Doe", email="jane.doe@example.org"),)
+    assert meta.date == "2026-03-03"
+    assert headings(doc) == [(1, "Why It Matters")]
+    assert len(paragraphs(doc)) == 2
+    body = doc.blocks[2].children
+    assert ir.Strong((ir.Text("paralysed"),)) in body and ir.Emphasis((ir.Text("some"),)) in body
+    assert note_refs(doc.blocks) == ["fn1"]
+    assert [n.label for n in doc.notes] == ["1", "2"]
+    assert doc.notes[1].blocks[0].children[0] == ir.NoteCrossRef("fn1", (ir.Text("Ibid."),))

@@ -535,6 +535,7 @@ class FrontLine:
     chunk: int
     kind: str = ""  # '' until a rule claims it
     value: object = None
+    email: str | None = None  # 'From: Name <address>' gives both
 
 
 @dataclass
@@ -757,8 +758,52 @@ def rule_place(line: FrontLine) -> bool:
     return False
 
 
+_FIELD = re.compile(r"(?i)(subject|title|subtitle|from|author|authors|date|sent|to|cc|bcc|reply-to)\s*:\s*(\S.*)")
+
+
+def rule_field(line: FrontLine) -> bool:
+    """'Subject: …', 'From: Jane Doe <jane@x.org>', 'Date: Mon, 3 Mar 2026 …' (an e-mail's
+    headers) or 'Title: …' fields at the head of a text export."""
+    m = _FIELD.fullmatch(line.text.strip()) if len(line.text) < 300 else None
+    if not m:
+        return False
+    name, value = m.group(1).lower(), m.group(2).strip()
+    if name in ("subject", "title"):
+        for prefix in ("re:", "fwd:", "fw:"):
+            if value.lower().startswith(prefix):
+                value = value[len(prefix):].strip()
+        line.kind, line.value = "title", value
+    elif name == "subtitle":
+        line.kind, line.value = "subtitle", value
+    elif name in ("from", "author", "authors"):
+        person, _, email = value.partition("<")
+        people = rules.split_people(person.strip().strip('"')) if person.strip() else []
+        if not people or not all(rules.looks_like_name(rules.split_honorific(p)[1]) for p in people):
+            return False
+        line.kind, line.value = "authors", people
+        line.email = email.rstrip("> ").strip() or None
+    elif name in ("date", "sent"):
+        iso = rules.date_line(value) or _rfc2822_date(value)
+        if not iso:
+            return False
+        line.kind, line.value = "date", iso
+    else:
+        line.kind, line.value = "ignored", value  # To:, Cc:: whom it was sent to
+    return True
+
+
+def _rfc2822_date(value: str) -> str | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(value).date().isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 #: Rules for a title-block line, tried in order; the first that recognises it wins.
 FRONT_RULES = (
+    rule_field,
     rule_disclaimer, rule_licence, rule_keywords, rule_abstract, rule_report_number,
     rule_date, rule_series, rule_email, rule_byline, rule_author_with_role, rule_honorific_author, rule_role,
     rule_publisher, rule_place,
@@ -983,9 +1028,12 @@ def assemble_front(lines: list[FrontLine]) -> Front:
             front.series = line.value  # type: ignore[assignment]
         elif line.kind == "publisher" and front.publisher is None:
             front.publisher = str(line.value)
+    explicit = next((line for line in lines if line.kind == "title"), None)
     echoes = [s.lower() for s in ((front.series or (None, None))[0], front.publisher) if s]
     last_author_chunk = None
     title_chunk = None
+    if explicit is not None:
+        front.title, title_chunk = str(explicit.value), explicit.chunk
     for index, line in enumerate(lines):
         kind, value = line.kind, line.value
         if kind == "" and any(line.text.lower() in e for e in echoes) and front.title is None:
@@ -1031,6 +1079,11 @@ def assemble_front(lines: list[FrontLine]) -> Front:
                     front.extra.setdefault("front-matter", "")
                     front.extra["front-matter"] = (front.extra["front-matter"] + "\n" + line.text).strip()
                 continue
+        if kind in ("title", "ignored"):
+            continue  # an explicit 'Subject:'/'Title:' was taken above; 'To:' says nothing
+        if kind == "subtitle":
+            front.subtitle = front.subtitle or str(value)
+            continue
         if kind == "author+role":
             person, (role, affiliations) = value  # type: ignore[misc]
             author = _author(person)
@@ -1040,6 +1093,8 @@ def assemble_front(lines: list[FrontLine]) -> Front:
         elif kind == "authors":
             for person in value:  # type: ignore[union-attr]
                 front.authors.append(_author(person))
+            if line.email:
+                front.authors[-1]["email"] = line.email
             last_author_chunk = line.chunk
         elif kind == "role":
             role, affiliations = value  # type: ignore[misc]
@@ -1609,9 +1664,9 @@ def body_inlines(text: str, resolver: MarkerResolver | None) -> tuple[ir.Inline,
     for start, end, url in urls:
         spans.append((start, end, ("link", url, text[start:end])))
     taken = _Spans(spans)
-    for start, end, inner in rules.find_emphasis(text):
+    for start, end, inner, strong in rules.find_emphasis(text):
         if taken.free(start, end):
-            spans.append((start, end, ("emph", inner)))
+            spans.append((start, end, ("strong" if strong else "emph", inner)))
             taken.add(start, end)
     if resolver is not None:
         markers = rules.inline_markers(text)
@@ -1662,10 +1717,10 @@ def _assemble(
             _, url, shown = what  # type: ignore[misc]
             visible = shown[1:-1] if shown.startswith("<") else shown
             out.node(ir.Link(url, (ir.Text(visible),)))
-        elif kind == "emph":
+        elif kind in ("emph", "strong"):
             inner = what[1]  # type: ignore[index]
             children = note_inlines(inner, note_number, existing) if note_number else body_inlines(inner, resolver)
-            out.node(ir.Emphasis(children))
+            out.node(ir.Emphasis(children) if kind == "emph" else ir.Strong(children))
         elif kind == "ref":
             out.node(ir.NoteRef(f"fn{what[1]}"))  # type: ignore[index]
         elif kind == "xref":
@@ -1681,9 +1736,9 @@ def note_inlines(text: str, number: int, existing: frozenset[int]) -> tuple[ir.I
     for start, end, url in rules.find_urls(text):
         spans.append((start, end, ("link", url, text[start:end])))
     taken = _Spans(spans)
-    for start, end, inner in rules.find_emphasis(text):
+    for start, end, inner, strong in rules.find_emphasis(text):
         if taken.free(start, end):
-            spans.append((start, end, ("emph", inner)))
+            spans.append((start, end, ("strong" if strong else "emph", inner)))
             taken.add(start, end)
     for start, end, target in rules.cross_references(text, number):
         if target in existing and taken.free(start, end):

@@ -186,7 +186,8 @@ def note_entry(line: str) -> tuple[int, str, int, str] | None:
 
 
 _NOTES_HEADING = re.compile(
-    r"(?i)(?:end\s?notes|foot\s?notes|notes(?: and references)?|references(?: and notes)?|sources|notes and sources)\s*:?"
+    r"(?i)(?:end\s?notes|foot\s?notes|notes(?:\s(?:and|&)\s(?:references|sources))?"
+    r"|references(?:\s(?:and|&)\snotes)?|sources|bibliography|works cited|citations)\s*:?"
 )
 
 
@@ -227,7 +228,11 @@ def cross_references(text: str, own_number: int) -> list[tuple[int, int, int]]:
 # ------------------------------------------------------------------- inlines
 
 _URL = re.compile(r"<(?P<angled>(?:https?|ftp)://[^\s<>]{1,2000})>|(?P<bare>(?:https?://|www\.)[^\s<>\"”]{1,2000})")
-_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)(?P<a>[^*\n]{1,500}?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)(?P<b>[^_\n]{1,500}?)(?<=\S)_(?![\w_])")
+_EMPHASIS = re.compile(
+    r"(?<![\w*])\*\*(?=\S)(?P<strong>[^*\n]{1,500}?)(?<=\S)\*\*(?![\w*])"
+    r"|(?<![\w*])\*(?=\S)(?P<a>[^*\n]{1,500}?)(?<=\S)\*(?![\w*])"
+    r"|(?<![\w_])_(?=\S)(?P<b>[^_\n]{1,500}?)(?<=\S)_(?![\w_])"
+)
 
 
 def find_urls(text: str) -> list[tuple[int, int, str]]:
@@ -249,9 +254,12 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def find_emphasis(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, inner text) of '*emphasis*' and '_emphasis_'."""
-    return [(m.start(), m.end(), m.group("a") or m.group("b")) for m in _EMPHASIS.finditer(text)]
+def find_emphasis(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, inner text, strong) of '*emphasis*', '_emphasis_' and '**strong**'."""
+    return [
+        (m.start(), m.end(), m.group("strong") or m.group("a") or m.group("b"), m.group("strong") is not None)
+        for m in _EMPHASIS.finditer(text)
+    ]
 
 
 # ------------------------------------------------------------------- dates
