@@ -34,8 +34,8 @@ Keeps: title, subtitle, authors (name, given/family, honorific, role, affiliatio
 e-mail), publisher and place, series and number, report number (``identifiers``),
 date, keywords, licence (a Creative Commons URL inferred from its wording), disclaimer,
 abstract; headings with levels, paragraphs, lists (one level of nesting), notes with
-references and cross-references, emphasis written ``*so*`` or ``_so_``, links,
-back matter.
+references and cross-references, emphasis written ``*so*`` or ``_so_``, strong
+``**so**``, links, back matter; e-mail and memo headers (Subject/Re, From, Date).
 Loses: page furniture (on purpose), line breaks inside paragraphs, the numbers of
 headings as separate labels (they stay in the heading text), tables and figures (their
 lines become paragraphs), text set in two columns side by side (read line by line),
@@ -758,7 +758,7 @@ def rule_place(line: FrontLine) -> bool:
     return False
 
 
-_FIELD = re.compile(r"(?i)(subject|title|subtitle|from|author|authors|date|sent|to|cc|bcc|reply-to)\s*:\s*(\S.*)")
+_FIELD = re.compile(r"(?i)(subject|re|title|subtitle|from|author|authors|date|sent|to|cc|bcc|reply-to)\s*:\s*(\S.*)")
 
 
 def rule_field(line: FrontLine) -> bool:
@@ -768,7 +768,7 @@ def rule_field(line: FrontLine) -> bool:
     if not m:
         return False
     name, value = m.group(1).lower(), m.group(2).strip()
-    if name in ("subject", "title"):
+    if name in ("subject", "re", "title"):
         for prefix in ("re:", "fwd:", "fw:"):
             if value.lower().startswith(prefix):
                 value = value[len(prefix):].strip()
