@@ -1178,11 +1178,13 @@ class LiangPatterns:
             text = None
         lines = [line.strip() for line in text.split("\n")] if text is not None else []
         patterns = [line for line in lines if line and not line.startswith(_IGNORED)]
-        if text is None or any("/" in p or "^^" in p for p in patterns):
+        joined = "\n".join(patterns)
+        if text is None or "/" in joined or "^^" in joined:
             import pyphen
 
             return cls({}, fallback=pyphen.Pyphen(filename=path, left=0, right=0))
-        keys = re.sub(r"\d", "", "\n".join(patterns)).split("\n")
+        # a pattern's digits are ASCII; deleting them from bytes is many times faster than re.sub
+        keys = joined.encode("utf-8").translate(None, b"0123456789").decode("utf-8").split("\n")
         return cls(dict(zip(keys, patterns)))
 
     def pattern_values(self, key: str) -> list[int]:
