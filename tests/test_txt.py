@@ -762,3 +762,16 @@ def test_email_headers_give_title_author_and_date():
     assert note_refs(doc.blocks) == ["fn1"]
     assert [n.label for n in doc.notes] == ["1", "2"]
     assert doc.notes[1].blocks[0].children[0] == ir.NoteCrossRef("fn1", (ir.Text("Ibid."),))
+
+
+def test_quoted_lines_make_a_block_quote():
+    doc = read_quietly(
+        b"A Title\n\nJane Doe\n\nThe minister said this, in a speech that was long and ended well.\n\n"
+        b"> We will not accept\n> any change by force.\n>\n> Not now, not ever.\n\n"
+        b"That was clear enough to everyone in the room at the time.\n"
+    )
+    assert doc.blocks[1] == ir.BlockQuote((
+        ir.Paragraph((ir.Text("We will not accept any change by force."),)),
+        ir.Paragraph((ir.Text("Not now, not ever."),)),
+    ))
+    assert len(paragraphs(doc)) == 2

@@ -39,8 +39,8 @@ references and cross-references, emphasis written ``*so*`` or ``_so_``, strong
 Loses: page furniture (on purpose), line breaks inside paragraphs, the numbers of
 headings as separate labels (they stay in the heading text), tables and figures (their
 lines become paragraphs), text set in two columns side by side (read line by line),
-indentation other than list nesting and block quotes (read as paragraphs), the
-language (left unset).
+indentation other than list nesting (an indented quotation is a paragraph; only
+``> quoted`` lines make a block quote), the language (left unset).
 When a reading is uncertain (a lone digit that may be a note marker, notes never
 referred to, an encoding guessed) the reader keeps the text as it is and warns.
 """
@@ -1387,12 +1387,13 @@ class RawList:
 
 @dataclass
 class RawBlock:
-    kind: str  # 'heading', 'para', 'list'
+    kind: str  # 'heading', 'para', 'list', 'quote'
     lines: list[str] = field(default_factory=list)
     style: tuple = ()
     broken: bool = False
     raw_list: RawList | None = None
     joiner: Joiner | None = None
+    quoted: list[list[str]] = field(default_factory=list)  # a quote's paragraphs
     _text: str | None = None
 
     @property
@@ -1421,6 +1422,20 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
         if continues:
             # a paragraph broken by a page or column break: join it back
             previous.lines.extend(chunk.lines)
+            continue
+        if all(line.lstrip().startswith(">") for line in chunk.lines):
+            # '> quoted text', as e-mail quotes: a block quote of the text without '>'
+            paragraphs: list[list[str]] = [[]]
+            for line in chunk.lines:
+                text = line.lstrip()[1:].strip()
+                if text:
+                    paragraphs[-1].append(text)
+                elif paragraphs[-1]:
+                    paragraphs.append([])  # a bare '>' separates quoted paragraphs
+            if blocks and blocks[-1].kind == "quote" and not chunk.broken:
+                blocks[-1].quoted.extend(paragraphs)
+            else:
+                blocks.append(RawBlock("quote", quoted=paragraphs, joiner=joiner))
             continue
         if _spaced_list_item(chunk, next_chunk, blocks):
             parts: list = [_read_list(chunk.lines, 0)[0]]
@@ -1775,6 +1790,9 @@ def to_ir_blocks(raw_blocks: list[RawBlock], resolver: MarkerResolver | None) ->
             out.append(ir.Heading(levels.get(block.style, 1), body_inlines(block.text, resolver)))
         elif block.kind == "para":
             out.append(ir.Paragraph(body_inlines(block.text, resolver)))
+        elif block.kind == "quote" and block.joiner is not None:
+            paragraphs = [block.joiner.join(p) for p in block.quoted if any(line for line in p)]
+            out.append(ir.BlockQuote(tuple(ir.Paragraph(body_inlines(p, resolver)) for p in paragraphs)))
         elif block.raw_list is not None:
             out.append(_list_block(block.raw_list, resolver))
     return tuple(out)
