@@ -775,3 +775,13 @@ def test_quoted_lines_make_a_block_quote():
         ir.Paragraph((ir.Text("Not now, not ever."),)),
     ))
     assert len(paragraphs(doc)) == 2
+
+
+def test_a_title_naming_an_organisation_is_still_the_title():
+    doc = read_quietly(
+        b"The Future of the Shanghai Cooperation Organisation\n\nBy Jane Doe\n\n3 March 2026\n\n"
+        b"The organisation has grown from six members to ten, and its agenda has grown with it.\n"
+    )
+    assert doc.metadata.title == "The Future of the Shanghai Cooperation Organisation"
+    assert doc.metadata.publisher is None
+    assert [a.name for a in doc.metadata.authors] == ["Jane Doe"]

@@ -1021,7 +1021,21 @@ def _is_prose(text: str) -> bool:
     return words >= (20 if question else 8)
 
 
+def _title_claimed_as_publisher(lines: list[FrontLine]) -> None:
+    """'The Future of the Shanghai Cooperation Organisation' above the by-line is the
+    title, though it names an organisation: with nothing else above the authors to be
+    the title, the last such line before them is."""
+    first_author = next((i for i, ln in enumerate(lines) if ln.kind in ("authors", "author+role")), None)
+    if first_author is None or any(ln.kind == "" for ln in lines[:first_author]):
+        return
+    for line in reversed(lines[:first_author]):
+        if line.kind == "publisher" and not line.text.isupper():
+            line.kind, line.value = "", None
+            return
+
+
 def assemble_front(lines: list[FrontLine]) -> Front:
+    _title_claimed_as_publisher(lines)
     front = Front()
     for line in lines:
         if line.kind == "series" and front.series is None:
