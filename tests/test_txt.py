@@ -785,3 +785,19 @@ def test_a_title_naming_an_organisation_is_still_the_title():
     assert doc.metadata.title == "The Future of the Shanghai Cooperation Organisation"
     assert doc.metadata.publisher is None
     assert [a.name for a in doc.metadata.authors] == ["Jane Doe"]
+
+
+def test_series_name_and_number_on_lines_of_their_own():
+    doc = read_quietly(
+        b"ISSUE BRIEF\nNo. 745\nJANUARY 2026\n\nIndia's Semiconductor Push: Progress and Pitfalls\n\n"
+        b"Rahul Sharma\n\nAbstract\n\nIndia has promised large subsidies to chip makers. This brief asks "
+        b"whether the money is well spent.\n\nIn Brief\n\nIndia imports almost all the chips it uses, and the "
+        b"bill is rising quickly.\n"
+    )
+    meta = doc.metadata
+    assert meta.title == "India's Semiconductor Push: Progress and Pitfalls"
+    assert meta.series == ir.Series("Issue Brief", "745")
+    assert meta.date == "2026-01"
+    assert [a.name for a in meta.authors] == ["Rahul Sharma"]
+    assert meta.abstract.startswith("India has promised large subsidies")
+    assert headings(doc) == [(1, "In Brief")]

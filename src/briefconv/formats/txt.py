@@ -659,6 +659,28 @@ def rule_series(line: FrontLine) -> bool:
     return True
 
 
+_SERIES_NUMBER = re.compile(r"(?i)(?:no\.?|number|issue|#)\s*(\d[\d/.\-]{0,15})")
+
+
+def rule_series_parts(line: FrontLine) -> bool:
+    """'ISSUE BRIEF' over 'No. 745': a series name and its number on lines of their own."""
+    text = line.text.strip()
+    if len(text) > 60:
+        return False
+    m = _SERIES_NUMBER.fullmatch(text)
+    if m:
+        line.kind, line.value = "series-number", m.group(1)
+        return True
+    words = text.split()
+    if (
+        2 <= len(words) <= 5 and not any(c.isdigit() for c in text) and words[-1].lower() in SERIES_GENRES
+        and text.lower() not in GENERIC_SECTIONS
+    ):
+        line.kind, line.value = "series-name", rules.title_case_org(text)
+        return True
+    return False
+
+
 def rule_date(line: FrontLine) -> bool:
     iso = rules.date_line(line.text)
     if iso:
@@ -805,7 +827,7 @@ def _rfc2822_date(value: str) -> str | None:
 FRONT_RULES = (
     rule_field,
     rule_disclaimer, rule_licence, rule_keywords, rule_abstract, rule_report_number,
-    rule_date, rule_series, rule_email, rule_byline, rule_author_with_role, rule_honorific_author, rule_role,
+    rule_date, rule_series, rule_series_parts, rule_email, rule_byline, rule_author_with_role, rule_honorific_author, rule_role,
     rule_publisher, rule_place,
 )
 
@@ -1042,6 +1064,11 @@ def assemble_front(lines: list[FrontLine]) -> Front:
             front.series = line.value  # type: ignore[assignment]
         elif line.kind == "publisher" and front.publisher is None:
             front.publisher = str(line.value)
+    if front.series is None:
+        name = next((str(ln.value) for ln in lines if ln.kind == "series-name"), None)
+        number = next((str(ln.value) for ln in lines if ln.kind == "series-number"), None)
+        if name:
+            front.series = (name, number)
     explicit = next((line for line in lines if line.kind == "title"), None)
     echoes = [s.lower() for s in ((front.series or (None, None))[0], front.publisher) if s]
     last_author_chunk = None
