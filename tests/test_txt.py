@@ -801,3 +801,15 @@ def test_series_name_and_number_on_lines_of_their_own():
     assert [a.name for a in meta.authors] == ["Rahul Sharma"]
     assert meta.abstract.startswith("India has promised large subsidies")
     assert headings(doc) == [(1, "In Brief")]
+
+
+def test_author_and_role_above_the_title():
+    doc = read_quietly(
+        b"Jane Doe\nSenior Fellow, Nordic Policy Institute\n\nThe Arctic after the Ice\n\n3 March 2026\n\n"
+        b"The Arctic is warming four times faster than the rest of the planet, and that changes shipping.\n"
+    )
+    meta = doc.metadata
+    assert meta.title == "The Arctic after the Ice"
+    assert meta.authors == (ir.Author("Jane Doe", "Jane", "Doe", None, "Senior Fellow", ("Nordic Policy Institute",)),)
+    assert meta.date == "2026-03-03"
+    assert len(paragraphs(doc)) == 1

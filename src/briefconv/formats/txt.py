@@ -1080,9 +1080,15 @@ def assemble_front(lines: list[FrontLine]) -> Front:
         if kind == "" and any(line.text.lower() in e for e in echoes) and front.title is None:
             continue  # 'In Focus' above 'CAPSS In Focus: 03/2026': part of the masthead
         if kind == "" or (kind == "publisher" and front.title is None and line.text != (front.publisher or "").upper() and line.text.lower() not in echoes):
-            if front.title is None:
+            following = lines[index + 1] if index + 1 < len(lines) else None
+            if front.title is None and kind == "" and following is not None and following.kind == "role" and (
+                rules.looks_like_name(rules.split_honorific(line.text)[1])
+            ):
+                kind, value = "authors", [line.text]  # 'Jane Doe' over 'Senior Fellow' above the title
+            elif front.title is None:
                 front.title, title_chunk = line.text, line.chunk
                 continue
+        if kind == "" or (kind == "publisher" and front.title is None and line.text != (front.publisher or "").upper() and line.text.lower() not in echoes):
             if line.chunk == title_chunk and not front.authors and (
                 not rules.looks_like_name(line.text) or _continues_title(front.title, line.text, strict=True)
             ):
