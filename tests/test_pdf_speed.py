@@ -66,7 +66,7 @@ def test_classes_the_rewrite_does_not_know_are_left_alone():
 
 
 def test_reportlab_finds_and_splits_urls_as_with_its_own_pattern():
-    pdf.import_reportlab_paragraph()
+    pdf.import_reportlab_platypus()
     import reportlab.platypus.paragraph as paragraph
 
     outside = "[^\\x00-\\u00a0\\U00010000-\\U0010ffff]"
@@ -200,3 +200,32 @@ def pdf_font_files() -> dict[str, str]:
     from briefconv.formats.pdf_fonts import pt_serif_files, vera_files
 
     return {face: str(path) for face, path in (pt_serif_files() or vera_files()).items()}
+
+
+# ------------------------------------------------------- a quicker import
+
+
+def test_pillow_and_pyphen_load_only_when_used_and_then_work(tmp_path, sample_path):
+    """In a fresh process: a brief is written without loading them; reportlab still finds both."""
+    import subprocess
+    import sys
+
+    code = f"""
+import io, sys, importlib.util
+import briefconv
+briefconv.write(briefconv.read({str(sample_path)!r}), "pdf")
+lazy = [n for n in ("PIL.Image", "pyphen") if isinstance(sys.modules.get(n), importlib.util._LazyModule)]
+assert lazy == ["PIL.Image", "pyphen"], lazy
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus.paragraph import Paragraph
+style = ParagraphStyle("s", hyphenationLang="en_GB", alignment=4)
+para = Paragraph("extraordinarily " * 6 + "incomprehensibilities", style)
+para.wrap(90, 1000)
+assert para._hyphenations > 0, "reportlab's own pyphen hyphenation"
+from PIL import Image
+from reportlab.lib.utils import ImageReader
+assert ImageReader(Image.new("RGB", (3, 2))).getSize() == (3, 2)
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stderr

@@ -298,7 +298,7 @@ def break_url(url: str, width: float, measure: Callable[[str], float]) -> list[s
 
 def write_pdf(document: ir.Document, options: Mapping[str, str]) -> bytes:
     """Typeset ``document`` as a PDF brief and return the bytes."""
-    import_reportlab_paragraph()
+    import_reportlab_platypus()
     typesetter = _Typesetter(document, options)
     return typesetter.build()
 
@@ -967,17 +967,27 @@ def narrow_wide_classes(pattern: str, flags: int = 0) -> str:
     return _WIDE_CLASS.sub(alternation, pattern)
 
 
-def import_reportlab_paragraph() -> None:
-    """Import reportlab.platypus without its slowest start-up cost.
+def import_reportlab_platypus() -> None:
+    """Import reportlab.platypus without its slowest start-up costs.
 
     At import it compiles a URL pattern with IGNORECASE and ranges up to U+FFFF
     (about 40 ms, a seventh of a whole CLI run) and a CJK pattern (5 ms).  While
     it is imported, re.compile rewrites such classes into equivalent ones that
     compile fast; everything else is compiled as given.  (Another thread compiling
-    a pattern in that moment gets the same, equivalent rewrite.)
+    a pattern in that moment gets the same, equivalent rewrite.)  It also imports
+    Pillow's Image module and pyphen, which a brief without images and with
+    hyphenation patterns of its own never uses (about 20 ms): they are loaded
+    lazily, when something first touches them.
     """
     if "reportlab.platypus.paragraph" in sys.modules:
         return
+    pyphen_dictionaries()
+    import_lazily("PIL.Image")
+    # 'import pyphen' would load a lazy module at once (the import system reads its
+    # __spec__), so reportlab's import of it fails, and it gets the lazy module after
+    lazy_pyphen = import_lazily("pyphen")
+    if lazy_pyphen is not None:
+        sys.modules["pyphen"] = None  # type: ignore[assignment]
     compile_as_given = re.compile
 
     def compile_narrowed(pattern, flags=0):
@@ -990,6 +1000,38 @@ def import_reportlab_paragraph() -> None:
         import reportlab.platypus  # noqa: F401 (its __init__ imports every platypus module)
     finally:
         re.compile = compile_as_given
+        if lazy_pyphen is not None:
+            sys.modules["pyphen"] = lazy_pyphen
+            paragraph_module = sys.modules.get("reportlab.platypus.paragraph")
+            if paragraph_module is not None and getattr(paragraph_module, "pyphen", lazy_pyphen) is None:
+                paragraph_module.pyphen = lazy_pyphen
+
+
+def import_lazily(name: str):
+    """Put module ``name`` in sys.modules to be executed on its first attribute access.
+
+    importlib's LazyLoader: to everyone who imports it, it is the module itself.
+    Returns the lazy module, or None (and does nothing) if ``name`` is imported
+    already or not installed.
+    """
+    import importlib.util
+
+    if name in sys.modules:
+        return None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent in sys.modules:
+        setattr(sys.modules[parent], child, module)
+    return module
 
 
 def fast_flate_filter():
@@ -1024,7 +1066,7 @@ def speed_up_reportlab() -> None:
     global _SPED_UP
     if _SPED_UP:
         return
-    import_reportlab_paragraph()
+    import_reportlab_platypus()
     from reportlab.pdfbase import pdfdoc
     from reportlab.platypus import paragraph
 
@@ -1066,21 +1108,37 @@ def hyphenator(language: str | None):
     return LazyHyphenator(path)
 
 
+_PYPHEN_DICTIONARIES: dict[str, Path] | None = None
+
+
+def pyphen_dictionaries() -> dict[str, Path]:
+    """pyphen's dictionaries by language ("en_gb", and "en" for the first English one).
+
+    Listed once per process; found without importing pyphen (and before it is made
+    lazy: finding a lazily imported module's spec would load it).
+    """
+    global _PYPHEN_DICTIONARIES
+    if _PYPHEN_DICTIONARIES is None:
+        spec = importlib.util.find_spec("pyphen")
+        available: dict[str, Path] = {}
+        if spec is not None and spec.origin is not None:
+            for path in sorted((Path(spec.origin).parent / "dictionaries").glob("hyph_*.dic")):
+                name = path.name[5:-4].lower()
+                available[name] = path
+                available.setdefault(name.split("_")[0], path)
+        _PYPHEN_DICTIONARIES = available
+    return _PYPHEN_DICTIONARIES
+
+
 def pyphen_dictionary_path(language: str) -> Path | None:
     """pyphen's ``hyph_*.dic`` for ``language``, found the way pyphen finds it.
 
     Looking in pyphen's folder directly spares importing pyphen, which lists and
     sorts every dictionary it has.
     """
-    spec = importlib.util.find_spec("pyphen")
-    if spec is None or spec.origin is None:
+    available = pyphen_dictionaries()
+    if not available:
         return None
-    folder = Path(spec.origin).parent / "dictionaries"
-    available: dict[str, Path] = {}
-    for path in sorted(folder.glob("hyph_*.dic")):
-        name = path.name[5:-4].lower()
-        available[name] = path
-        available.setdefault(name.split("_")[0], path)
     parts = language.lower().split("_")
     while parts:
         if "_".join(parts) in available:
