@@ -813,3 +813,16 @@ def test_author_and_role_above_the_title():
     assert meta.authors == (ir.Author("Jane Doe", "Jane", "Doe", None, "Senior Fellow", ("Nordic Policy Institute",)),)
     assert meta.date == "2026-03-03"
     assert len(paragraphs(doc)) == 1
+
+
+def test_acknowledgments_before_the_body_do_not_swallow_it():
+    doc = read_quietly(
+        b"The Arctic after the Ice\n\nJane Doe\n\n3 March 2026\n\nAcknowledgements\n\n"
+        b"The author thanks the many colleagues who read drafts of this brief and commented.\n\n"
+        b"Introduction\n\nThe Arctic is warming four times faster than the rest of the planet.\n\n"
+        b"Conclusion\n\nIt will change more in the coming years than anyone now expects to see.\n"
+    )
+    assert headings(doc) == [(1, "Introduction"), (1, "Conclusion")]
+    assert len(paragraphs(doc)) == 2
+    assert doc.back[0] == ir.Heading(1, (ir.Text("Acknowledgements"),))
+    assert len(doc.back) == 2

@@ -1262,6 +1262,11 @@ def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
                 target = regions.back
                 i += 1
                 continue
+        if (
+            target is regions.back and not regions.notes and len(chunk.lines) <= 2
+            and (chunk.text.lower().rstrip(":") in GENERIC_SECTIONS or _numbered_heading(chunk.text))
+        ):
+            target = regions.body  # acknowledgments placed before the body: the body goes on
         if lowered in BACK_HEADINGS and len(chunk.lines) == 1:
             target = regions.back
         elif first.lower().rstrip(":. ") in BACK_HEADINGS:
