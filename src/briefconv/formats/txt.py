@@ -13,17 +13,19 @@ patterns live in :mod:`briefconv.formats.txt_rules`):
 4. group lines into chunks at blank lines, one chunk per line for word-processor
    exports (one unwrapped paragraph per line), and split off headings that run into
    their text with no blank line;
-5. read the title block with :data:`FRONT_RULES` (disclaimer, licence, keywords,
-   abstract, report number, date, series, e-mail, by-line, author with role,
-   honorific author, role, publisher, place), then title, subtitle and authors from
-   what is left; the body starts at the first line no rule explains;
+5. read the title block with :data:`FRONT_RULES` (e-mail/memo header fields,
+   disclaimer, licence, keywords, abstract, report number, date, series, series name
+   and number on lines of their own, e-mail, by-line, author with role, honorific
+   author, role, publisher, place; a masthead line set in columns is split first),
+   then title, subtitle and authors from what is left; the body starts at the first
+   line no rule explains;
 6. split the rest into body, notes ("Notes", "Endnotes", "Footnotes", "References",
    any case, with or without a colon, entries ``¹ x``, ``1. x``, ``[1] x``, ``(1) x``,
    ``1 x``; or an unheaded list of entries at the end), back matter (acknowledgments,
    about the author, unnumbered bibliography), disclaimer and licence;
 7. turn body chunks into headings (numbered ``1.``/``1.1.``/``I.``/``A.`` with their
-   depth as level, setext/ATX, ALL CAPS over Title Case), bulleted and numbered lists
-   and paragraphs, rejoining paragraphs broken by a page break and words hyphenated
+   depth as level, setext/ATX, ALL CAPS over Title Case), bulleted and numbered lists,
+   ``> quoted`` block quotes and paragraphs, rejoining paragraphs broken by a page break and words hyphenated
    at line ends (``inter-``/``national``) but keeping real hyphens (``Jae-``/``Myung``);
 8. resolve note markers: superscripts, ``[1]`` and ``^1`` whenever the note exists;
    ``(1)`` and digits glued to a word (``day.1``) only as the next note in sequence.
