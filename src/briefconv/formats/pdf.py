@@ -714,36 +714,37 @@ class FontMetricsMemo:
     def __init__(self, limit: int = 200_000) -> None:
         from reportlab.pdfbase import pdfmetrics
 
-        self.fonts = pdfmetrics._fonts
-        self.measure = pdfmetrics.stringWidth
-        self.extent = pdfmetrics.getAscentDescent
-        self.widths: dict = {}
-        self.extents: dict = {}
-        self.limit = limit
+        # closures over locals: these run some ten thousand times a brief
+        font_of = pdfmetrics._fonts.get
+        measure, extent = pdfmetrics.stringWidth, pdfmetrics.getAscentDescent
+        widths: dict = {}
+        extents: dict = {}
+        self.widths, self.extents = widths, extents
 
-    def string_width(self, text, font_name, font_size, encoding="utf8"):
-        key = (text, font_name, font_size, encoding)
-        known = self.widths.get(key)
-        font = self.fonts.get(font_name)
-        if known is not None and known[0] is font and font is not None:
-            return known[1]
-        width = self.measure(text, font_name, font_size, encoding)
-        if len(self.widths) >= self.limit:
-            self.widths.clear()
-        self.widths[key] = (self.fonts.get(font_name), width)
-        return width
+        def string_width(text, font_name, font_size, encoding="utf8"):
+            key = (text, font_name, font_size, encoding)
+            known = widths.get(key)
+            if known is not None and known[0] is font_of(font_name):
+                return known[1]
+            width = measure(text, font_name, font_size, encoding)
+            if len(widths) >= limit:
+                widths.clear()
+            widths[key] = (font_of(font_name), width)
+            return width
 
-    def ascent_descent(self, font_name, font_size=None):
-        key = (font_name, font_size)
-        known = self.extents.get(key)
-        font = self.fonts.get(font_name)
-        if known is not None and known[0] is font and font is not None:
-            return known[1]
-        extent = self.extent(font_name, font_size)
-        if len(self.extents) >= self.limit:
-            self.extents.clear()
-        self.extents[key] = (self.fonts.get(font_name), extent)
-        return extent
+        def ascent_descent(font_name, font_size=None):
+            key = (font_name, font_size)
+            known = extents.get(key)
+            if known is not None and known[0] is font_of(font_name):
+                return known[1]
+            answer = extent(font_name, font_size)
+            if len(extents) >= limit:
+                extents.clear()
+            extents[key] = (font_of(font_name), answer)
+            return answer
+
+        self.string_width = string_width
+        self.ascent_descent = ascent_descent
 
 
 _MARKUP_TOKEN = re.compile(
