@@ -9,6 +9,7 @@ import json
 import shutil
 import struct
 import subprocess
+import sys
 import warnings
 import zipfile
 import zlib
@@ -854,3 +855,45 @@ def test_localised_template_note_styles_are_used(tmp_path):
     assert marks == {"Endnotenzeichen"}
     endnotes = xml(data, "word/endnotes.xml")
     assert {p.get(f"{W}val") for n in real_notes(endnotes, "endnote") for p in n.iter(f"{W}pStyle")} == {"Endnotentext"}
+
+
+# ------------------------------------------------------------------------ speed
+
+def test_shipped_house_template_is_up_to_date():
+    """data/docx/house-template.zip is python-docx's blank document prepared in the house look;
+    when the look or python-docx changes, rebuild it (see build_house_template)."""
+    from importlib.resources import files
+
+    from briefconv.formats.docx import build_house_template
+
+    shipped = files("briefconv").joinpath("data/docx/house-template.zip").read_bytes()
+    assert shipped == build_house_template(), "run save_house_template() (see build_house_template's docstring)"
+
+
+def test_the_package_zip_is_laid_out_as_zipfile_writes_it():
+    from briefconv.formats.docx_package import write_zip
+
+    members = [("[Content_Types].xml", b"<Types/>" * 50, False), ("word/d\u00e9j\u00e0.xml", b"", False),
+               ("word/x.xml", bytes(range(256)) * 40, True)]
+    expected = io.BytesIO()
+    with zipfile.ZipFile(expected, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data, _ in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            archive.writestr(info, data, compresslevel=6)
+    assert write_zip(members) == expected.getvalue()
+    assert write_zip(members) == expected.getvalue()  # again, from the compression cache
+
+
+def test_writing_docx_imports_neither_lxml_nor_python_docx(sample_path):
+    """The house-look writer builds its XML as text from a prepared template: a one-off
+    conversion does not pay for importing lxml (tens of ms) or python-docx (over 100 ms)."""
+    code = ("import sys, briefconv; from briefconv.api import read_bytes, render; "
+            f"doc = read_bytes(open({str(sample_path)!r}, 'rb').read(), 's.txt', 'txt'); "
+            "data = render(doc, 'docx'); "
+            "print(len(data), sorted(m for m in ('docx', 'lxml.etree', 'zipfile') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 1)
+    assert int(out[0]) > 10000
+    assert out[1].strip() == "[]"

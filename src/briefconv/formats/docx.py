@@ -104,6 +104,11 @@ NOTE_BOOKMARK_PREFIX = "_BriefNote"
 BACK_BOOKMARK = "_BriefBackMatter"
 
 # ============================================================================ writer
+#
+# The writer makes WordprocessingML as text (runs, paragraphs, notes, numbering, core
+# properties).  Without --reference-doc the text goes into the shipped house template
+# (_HouseParts: no XML parsing, unchanging parts copied compressed); with one, it is
+# parsed into the reference document's parts, which lxml changes (_TemplateParts).
 
 
 @dataclass
@@ -122,10 +127,530 @@ LOOK = _Look()
 
 def write_docx(document: ir.Document, options: Mapping[str, str]) -> bytes:
     template = options.get("reference-doc")
-    word = _open_template(template)
-    writer = _DocxWriter(word, document, options, house_look=template is None)
-    writer.write()
-    return word.package.save()
+    parts = _HouseParts() if template is None else _TemplateParts(_open_template(template))
+    _DocxWriter(parts, document, options, house_look=template is None).write()
+    return parts.package.save()
+
+
+class _DocxWriter:
+    """Writes one brief as WordprocessingML text; ``parts`` puts it into the package's parts."""
+
+    def __init__(self, parts, document: ir.Document, options: Mapping[str, str], *, house_look: bool) -> None:
+        self.parts = parts
+        self.document = document
+        self.meta = document.metadata
+        self.options = options
+        self.house_look = house_look
+        self.forced_kind = _note_kind_option(document, options)
+        self.paper = _paper(document, options) or ("a4" if house_look else None)
+        self.body: list[str] = []  # the body's paragraphs, in order
+        self.section_bookmark = ""  # the back-matter bookmark when no back matter paragraph holds it
+        self.style_ids: dict[str, str] = {}
+        self.targets: dict[str, _NoteTarget] = {}
+        self.referenced: set[str] = set()
+        self.bookmark_counter = 0
+        self.bullet_num_id: int | None = None
+        self.decimal_abstract_id: int | None = None
+        self.next_numbering_ids: list[int] | None = None  # next abstractNumId, next numId
+        self.abstract_nums: list[str] = []
+        self.nums: list[str] = []
+        self.notes: dict[str, list[str]] = {"footnote": [], "endnote": []}
+
+    # ------------------------------------------------------------------ top level
+
+    def write(self) -> None:
+        self.style_ids = self.parts.prepare_styles(self.meta.language and _core_text(self.meta.language))
+        self._prepare_notes()
+        self.parts.page_setup(self.paper)
+        self._title_block()
+        for block in self.document.blocks:
+            self._block(block, _Context(self.parts.document_part))
+        if self.document.back:
+            first_back = len(self.body)
+            for block in self.document.back:
+                self._block(block, _Context(self.parts.document_part))
+            self._mark_back_matter(first_back)
+        self._write_notes()
+        self.parts.finish(
+            body=self.body, section_bookmark=self.section_bookmark,
+            notes={kind: notes_xml.notes_part_xml(kind, notes) for kind, notes in self.notes.items()},
+            notes_parts=self.notes_parts, abstract_nums=self.abstract_nums, nums=self.nums,
+            core=self._core_properties(), footer=self._footer() if self.house_look else None,
+        )
+
+    def _mark_back_matter(self, first_back: int) -> None:
+        """A hidden bookmark on the first back-matter paragraph, so our reader can tell it from the body."""
+        self.bookmark_counter += 1
+        marks = (f'<w:bookmarkStart w:id="{self.bookmark_counter}" w:name="{BACK_BOOKMARK}"/>'
+                 f'<w:bookmarkEnd w:id="{self.bookmark_counter}"/>')
+        if first_back < len(self.body):
+            self.body[first_back] = _after_paragraph_properties(self.body[first_back], marks)
+        else:  # back matter that made no paragraph: the mark goes where the next element is
+            self.section_bookmark = marks
+
+    def _append(self, paragraph: str) -> None:
+        self.body.append(paragraph)
+
+    def _style(self, name: str, fallback: str | None = None) -> str | None:
+        """The style id for ``name`` (case-insensitive), else for ``fallback``."""
+        return self.style_ids.get(name.lower()) or (self.style_ids.get(fallback.lower()) if fallback else None)
+
+    # ------------------------------------------------------------------ page
+
+    def _footer(self) -> str:
+        """The footer's paragraph: series and number on the left, the page number on the right."""
+        style = self._style("footer")
+        width, _, margin = PAPER_SIZES[self.paper or "a4"]
+        properties = ((f'<w:pStyle w:val="{_attr(style)}"/>' if style else "")
+                      + '<w:tabs><w:tab w:val="clear" w:pos="4680"/><w:tab w:val="clear" w:pos="9360"/>'
+                      f'<w:tab w:val="right" w:pos="{width - 2 * margin}"/></w:tabs><w:rPr><w:sz w:val="16"/></w:rPr>')
+        label = _series_text(self.meta) or self.meta.title or ""
+        return (f"<w:pPr>{properties}</w:pPr>" + _Run(label, color=LOOK.muted, size=16).xml()
+                + _Run(mark="tab").xml() + '<w:fldSimple w:instr=" PAGE ">'
+                + _Run("1", color=LOOK.muted, size=16).xml() + "</w:fldSimple>")
+
+    # ------------------------------------------------------------------ title block
+
+    def _title_block(self) -> None:
+        meta = self.meta
+        if meta.publisher and meta.publisher.name:
+            self._append(self._paragraph(ORGANISATION[1], [_Run(meta.publisher.name)]))
+        masthead = self._masthead_runs()
+        if masthead:
+            self._append(self._paragraph(MASTHEAD[1], masthead))
+        if meta.title:
+            self._append(self._paragraph("Title", [_Run(meta.title)]))
+        if meta.subtitle:
+            self._append(self._paragraph("Subtitle", [_Run(meta.subtitle)]))
+        for author in meta.authors:
+            self._author(author)
+        if meta.abstract:
+            for text in re.split(r"\n\s*\n", meta.abstract.strip()):
+                self._append(self._paragraph(ABSTRACT[1], [_Run(" ".join(text.split()))]))
+        if meta.keywords:
+            runs = [_Run("Keywords: ", style=self._style(LABEL[1])), _Run(", ".join(meta.keywords))]
+            self._append(self._paragraph(KEYWORDS[1], runs))
+        if meta.disclaimer:
+            runs = []
+            if not meta.disclaimer.lower().startswith("disclaimer"):
+                runs.append(_Run("Disclaimer: ", style=self._style(LABEL[1])))
+            runs.append(_Run(meta.disclaimer))
+            self._append(self._paragraph(DISCLAIMER[1], runs))
+        if meta.licence and (meta.licence.text or meta.licence.url):
+            text = meta.licence.text or meta.licence.url or ""
+            if meta.licence.url:
+                rel_id = self.parts.document_part.relate_to(_relationship_target(meta.licence.url), HYPERLINK_REL,
+                                                            is_external=True)
+                content = [_hyperlink(rel_id, [_Run(text, style=self._style("hyperlink"))])]
+            else:
+                content = [_Run(text)]
+            self._append(self._paragraph(LICENCE[1], content))
+
+    def _masthead_runs(self) -> list:
+        meta = self.meta
+        parts = []
+        series = meta.series
+        if series and (series.name or series.number):
+            runs = []
+            if series.name:
+                runs.append(_Run(series.name, style=self._style(SERIES[1])))
+            if series.name and series.number:
+                runs.append(_Run(" "))
+            if series.number:
+                runs.append(_Run(series.number, style=self._style(SERIES_NUMBER[1])))
+            parts.append(runs)
+        if meta.publisher and meta.publisher.place:
+            parts.append([_Run(meta.publisher.place, style=self._style(PLACE[1]))])
+        if meta.date:
+            parts.append([_Run(_display_date(meta.date), style=self._style(DATE[1]))])
+        series_number = series.number if series else None
+        for scheme, value in meta.identifiers.items():
+            if value and value != series_number:  # a report number shown as the series number already
+                parts.append([_Run(_display_identifier(scheme, value), style=self._style(IDENTIFIER[1]))])
+        runs = []
+        for index, part in enumerate(parts):
+            if index:
+                runs.append(_Run("  |  "))
+            runs.extend(part)
+        return runs
+
+    def _author(self, author: ir.Author) -> None:
+        runs = []
+        if author.honorific:
+            runs += [_Run(author.honorific, style=self._style(HONORIFIC[1])), _Run(" ")]
+        runs.append(_Run(author.name))
+        self._append(self._paragraph(AUTHOR[1], runs))
+        details = []
+        if author.role:
+            details.append(_Run(author.role, style=self._style(ROLE[1])))
+        for affiliation in author.affiliations:
+            details.append(_Run(affiliation, style=self._style(AFFILIATION[1])))
+        if author.email:
+            details.append(_Run(author.email, style=self._style(EMAIL[1])))
+        if details:
+            runs = []
+            for index, run in enumerate(details):
+                if index:
+                    runs.append(_Run(", "))
+                runs.append(run)
+            self._append(self._paragraph(AUTHOR_DETAILS[1], runs))
+
+    # ------------------------------------------------------------------ blocks
+
+    def _paragraph(self, style_name: str | None, content, *, numbering: tuple[int, int] | None = None,
+                   indent: int | None = None, fallback: str | None = None) -> str:
+        style_id = self._style(style_name, fallback) if style_name else None
+        properties = ""
+        if style_id or numbering or indent is not None:
+            properties = "<w:pPr>"
+            if style_id:
+                properties += f'<w:pStyle w:val="{_attr(style_id)}"/>'
+            if numbering:
+                properties += f'<w:numPr><w:ilvl w:val="{numbering[1]}"/><w:numId w:val="{numbering[0]}"/></w:numPr>'
+            if indent is not None:
+                properties += f'<w:ind w:left="{indent}"/>'
+            properties += "</w:pPr>"
+        return _element("w:p", properties + _xml(content))
+
+    def _block(self, block: ir.Block, context: _Context, *, quote: bool = False, depth: int = 0) -> None:
+        if isinstance(block, ir.Heading):
+            level = min(max(block.level, 1), 9)
+            self._append(self._paragraph(f"Heading {level}", self._inlines(block.children, context)))
+        elif isinstance(block, ir.Paragraph):
+            style = "Quote" if quote else "Body Text"
+            self._append(self._paragraph(style, self._inlines(block.children, context), fallback="Normal"))
+        elif isinstance(block, ir.BlockQuote):
+            for inner in block.blocks:
+                self._block(inner, context, quote=True, depth=depth)
+        elif isinstance(block, ir.ListBlock):
+            self._list(block, context, depth)
+
+    def _list(self, block: ir.ListBlock, context: _Context, depth: int) -> None:
+        level = min(depth, 8)
+        num_id = self._ordered_num(block.start) if block.ordered else self._bullet_num()
+        # One style for every level (the numbering gives the indent), so that contextual
+        # spacing keeps a nested list as tight as its parent.
+        style = "List Number" if block.ordered else "List Bullet"
+        suffix = "" if level == 0 else f" {min(level + 1, 3)}"
+        for item in block.items:
+            first = True
+            for inner in item:
+                if isinstance(inner, ir.ListBlock):
+                    self._list(inner, context, depth + 1)
+                    continue
+                if isinstance(inner, ir.Paragraph) and first:
+                    runs = self._inlines(inner.children, context)
+                    self._append(self._paragraph(style, runs, numbering=(num_id, level), fallback="List Paragraph"))
+                elif isinstance(inner, ir.Paragraph):
+                    runs = self._inlines(inner.children, context)
+                    self._append(self._paragraph("List Continue" + suffix, runs, indent=_list_indent(level),
+                                                 fallback="Body Text"))
+                else:
+                    self._block(inner, context, depth=depth + 1)
+                first = False
+
+    # ------------------------------------------------------------------ numbering
+
+    def _bullet_num(self) -> int:
+        if self.bullet_num_id is None:
+            abstract_id = self._add_abstract_num(ordered=False)
+            self.bullet_num_id = self._add_num(abstract_id, None)
+        return self.bullet_num_id
+
+    def _ordered_num(self, start: int) -> int:
+        """A fresh numbering instance per numbered list, so each starts at its own number."""
+        if self.decimal_abstract_id is None:
+            self.decimal_abstract_id = self._add_abstract_num(ordered=True)
+        return self._add_num(self.decimal_abstract_id, start)
+
+    def _numbering_ids(self) -> list[int]:
+        """The next free abstractNumId and numId (asking the parts, which may add the numbering part, once)."""
+        if self.next_numbering_ids is None:
+            self.next_numbering_ids = list(self.parts.numbering_ids())
+        return self.next_numbering_ids
+
+    def _add_abstract_num(self, ordered: bool) -> int:
+        ids = self._numbering_ids()
+        abstract_id = ids[0]
+        ids[0] += 1
+        bullets = ("\u2022", "\u2013", "\u25e6")
+        formats = ("decimal", "lowerLetter", "lowerRoman")
+        levels = []
+        for level in range(9):
+            if ordered:
+                number_format, text = formats[level % 3], f"%{level + 1}."
+            else:
+                number_format, text = "bullet", bullets[level % 3]
+            levels.append(f'<w:lvl w:ilvl="{level}"><w:start w:val="1"/><w:numFmt w:val="{number_format}"/>'
+                          f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/><w:pPr>'
+                          f'<w:ind w:left="{_list_indent(level)}" w:hanging="357"/></w:pPr></w:lvl>')
+        self.abstract_nums.append(f'<w:abstractNum w:abstractNumId="{abstract_id}">'
+                                  f'<w:multiLevelType w:val="hybridMultilevel"/>{"".join(levels)}</w:abstractNum>')
+        return abstract_id
+
+    def _add_num(self, abstract_id: int, start: int | None) -> int:
+        ids = self._numbering_ids()
+        num_id = ids[1]
+        ids[1] += 1
+        overrides = ""
+        if start is not None:
+            overrides = "".join(f'<w:lvlOverride w:ilvl="{level}"><w:startOverride w:val="{start if level == 0 else 1}"/>'
+                                "</w:lvlOverride>" for level in range(9))
+        self.nums.append(f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>{overrides}</w:num>')
+        return num_id
+
+    # ------------------------------------------------------------------ inlines
+
+    def _inlines(self, inlines, context: _Context, fmt: frozenset = frozenset()) -> list:
+        out: list = []
+        for inline in inlines:
+            out.extend(self._inline(inline, context, fmt))
+        return out
+
+    def _inline(self, inline: ir.Inline, context: _Context, fmt: frozenset) -> list:
+        if isinstance(inline, ir.Text):
+            return [_Run(inline.text, fmt=fmt)] if inline.text else []
+        if isinstance(inline, ir.Emphasis):
+            return self._inlines(inline.children, context, fmt | {"i"})
+        if isinstance(inline, ir.Strong):
+            return self._inlines(inline.children, context, fmt | {"b"})
+        if isinstance(inline, ir.Superscript):
+            return self._inlines(inline.children, context, (fmt - {"sub"}) | {"sup"})
+        if isinstance(inline, ir.Subscript):
+            return self._inlines(inline.children, context, (fmt - {"sup"}) | {"sub"})
+        if isinstance(inline, ir.LineBreak):
+            return [_Run(mark="br")]
+        if isinstance(inline, ir.Link):
+            return self._link(inline, context, fmt)
+        if isinstance(inline, ir.NoteRef):
+            return self._note_reference(inline, context)
+        if isinstance(inline, ir.NoteCrossRef):
+            target = self.targets.get(inline.note_id)
+            children = self._inlines(inline.children, context, fmt)
+            if target is None:
+                warn(f"docx: a note refers to note {inline.note_id!r}, which is not in the document; kept as text")
+                return children
+            return [_anchor_link(target.bookmark, children)]
+        return []
+
+    def _link(self, link: ir.Link, context: _Context, fmt: frozenset) -> list:
+        if not link.url.strip():
+            return self._inlines(link.children, context, fmt)
+        rel_id = context.part.relate_to(_relationship_target(link.url), HYPERLINK_REL, is_external=True)
+        style = self._style("hyperlink")
+        runs = self._inlines(link.children, context, fmt)
+        if style:
+            for run in runs:
+                if isinstance(run, _Run) and run.style is None:
+                    run.style = style
+        return [_hyperlink(rel_id, runs)]
+
+    def _note_reference(self, ref: ir.NoteRef, context: _Context) -> list:
+        target = self.targets.get(ref.note_id)
+        if target is None:
+            warn(f"docx: reference to note {ref.note_id!r}, which is not in the document; dropped")
+            return []
+        if context.in_note or ref.note_id in self.referenced:
+            # Word allows one reference per note and none inside notes: link to it instead.
+            mark = _Run(str(target.word_id), fmt=frozenset({"sup"}))
+            return [_anchor_link(target.bookmark, [mark])]
+        self.referenced.add(ref.note_id)
+        return [notes_xml.reference_run(target.kind, target.word_id, self._note_reference_style(target.kind))]
+
+    # ------------------------------------------------------------------ notes
+
+    def _note_reference_style(self, kind: str) -> str:
+        style_id, name = notes_xml.REFERENCE_STYLE[kind]
+        return self._style(name) or style_id
+
+    def _prepare_notes(self) -> None:
+        """Number the notes in the order they are first referenced, as Word will."""
+        self.notes_parts = notes_xml.install_notes_parts(self.parts.document_part)
+        notes = {note.id: note for note in self.document.notes}
+        order: list[str] = []
+        seen: set[str] = set()
+        for note_id in _referenced_note_ids(self.document):
+            if note_id in notes and note_id not in seen:
+                seen.add(note_id)
+                order.append(note_id)
+        for note in self.document.notes:
+            if note.id not in seen:
+                warn(f"docx: note {note.label or note.id} is never referenced in the text; Word cannot show it, dropped")
+        counters = {"footnote": 0, "endnote": 0}
+        for note_id in order:
+            note = notes[note_id]
+            kind = self.forced_kind or note.kind
+            counters[kind] += 1
+            self.targets[note_id] = _NoteTarget(note, kind, counters[kind], f"{NOTE_BOOKMARK_PREFIX}{kind[0]}{counters[kind]}")
+
+    def _write_notes(self) -> None:
+        for target in self.targets.values():
+            context = _Context(self.notes_parts[target.kind], in_note=True)
+            paragraphs = self._note_paragraphs(target.note.blocks, context) or [[]]
+            style = self._style(notes_xml.TEXT_STYLE[target.kind][1])
+            properties = f'<w:pPr><w:pStyle w:val="{_attr(style)}"/></w:pPr>' if style else ""
+            out = []
+            for index, runs in enumerate(paragraphs):
+                if index == 0:
+                    self.bookmark_counter += 1
+                    start = (notes_xml.note_mark_run(target.kind, self._note_reference_style(target.kind))
+                             + _Run(" ").xml()
+                             + f'<w:bookmarkStart w:id="{self.bookmark_counter}" w:name="{_attr(target.bookmark)}"/>')
+                    end = f'<w:bookmarkEnd w:id="{self.bookmark_counter}"/>'
+                    out.append(f"<w:p>{properties}{start}{_xml(runs)}{end}</w:p>")
+                else:
+                    out.append(_element("w:p", properties + _xml(runs)))
+            self.notes[target.kind].append(f'<w:{target.kind} w:id="{target.word_id}">{"".join(out)}</w:{target.kind}>')
+
+    def _note_paragraphs(self, blocks, context: _Context, prefix: str = "") -> list[list]:
+        """The runs of each paragraph of a note; lists and quotes are flattened."""
+        paragraphs: list[list] = []
+        for block in blocks:
+            if isinstance(block, (ir.Paragraph, ir.Heading)):
+                runs = self._inlines(block.children, context)
+                paragraphs.append(([_Run(prefix)] if prefix else []) + runs)
+            elif isinstance(block, ir.BlockQuote):
+                paragraphs += self._note_paragraphs(block.blocks, context, prefix)
+            elif isinstance(block, ir.ListBlock):
+                for number, item in enumerate(block.items, start=block.start):
+                    mark = f"{number}. " if block.ordered else "\u2022 "
+                    paragraphs += self._note_paragraphs(item, context, mark)
+        return paragraphs
+
+    # ------------------------------------------------------------------ properties
+
+    def _core_properties(self) -> tuple[str, bool]:
+        """The core properties' elements (with the cp, dc, dcterms and xsi prefixes), and
+        whether they hold a date (which needs the xsi prefix declared)."""
+        meta = self.meta
+        out = []
+
+        def add(tag: str, text: str) -> None:
+            out.append(f"<{tag}>{_text(text)}</{tag}>")
+
+        if meta.title:
+            add("dc:title", _core_text(meta.title))
+        if meta.subtitle or meta.series:
+            add("dc:subject", _core_text(meta.subtitle or _series_text(meta) or ""))
+        if meta.authors:
+            add("dc:creator", _core_text("; ".join(author.name for author in meta.authors)))
+        if meta.keywords:
+            add("cp:keywords", _core_text(", ".join(meta.keywords)))
+        if meta.abstract:
+            add("dc:description", _core_text(meta.abstract))
+        if meta.language:
+            add("dc:language", _core_text(meta.language))
+        if meta.identifiers.get("doi"):
+            add("dc:identifier", _core_text(f"doi:{meta.identifiers['doi']}"))
+        add("cp:revision", "1")
+        date = _date_value(meta.date)
+        if date is not None:
+            stamp = date.strftime("%Y-%m-%dT%H:%M:%SZ")
+            for name in ("created", "modified"):
+                out.append(f'<dcterms:{name} xsi:type="dcterms:W3CDTF">{stamp}</dcterms:{name}>')
+        return "".join(out), date is not None
+
+
+# ------------------------------------------------------------------- the XML written
+
+
+def _text(text: str) -> str:
+    """Element text escaped as lxml writes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+_attr = package_xml.escape_attribute
+
+
+def _element(tag: str, content: str, attributes: str = "") -> str:
+    return f"<{tag}{attributes}>{content}</{tag}>" if content else f"<{tag}{attributes}/>"
+
+
+def _xml(items) -> str:
+    """The XML of runs, links and ready-made XML strings."""
+    return "".join(item if isinstance(item, str) else item.xml() for item in items)
+
+
+class _Run:
+    """A run being built (its style can still be set): text whose tabs become w:tab, or a
+    break or tab mark; bold, italic, colour, size, superscript or subscript."""
+
+    __slots__ = ("text", "fmt", "style", "color", "size", "mark")
+
+    def __init__(self, text: str = "", *, fmt: frozenset = frozenset(), style: str | None = None,
+                 color: str | None = None, size: int | None = None, mark: str | None = None) -> None:
+        self.text = text
+        self.fmt = fmt
+        self.style = style
+        self.color = color
+        self.size = size
+        self.mark = mark
+
+    def xml(self) -> str:
+        fmt = self.fmt
+        out = ""
+        if fmt or self.style or self.color or self.size:
+            out = "<w:rPr>"
+            if self.style:
+                out += f'<w:rStyle w:val="{_attr(self.style)}"/>'
+            if "b" in fmt:
+                out += "<w:b/>"
+            if "i" in fmt:
+                out += "<w:i/>"
+            if self.color:
+                out += f'<w:color w:val="{_attr(self.color)}"/>'
+            if self.size:
+                out += f'<w:sz w:val="{self.size}"/>'
+            if "sup" in fmt or "sub" in fmt:
+                out += f'<w:vertAlign w:val="{"superscript" if "sup" in fmt else "subscript"}"/>'
+            out += "</w:rPr>"
+        if self.mark:
+            out += f"<w:{self.mark}/>"
+        else:
+            # Word's text may not hold tabs or other control characters as such.
+            for piece in _xml_safe(self.text).split("\t"):
+                if piece:
+                    out += f'<w:t xml:space="preserve">{_text(piece)}</w:t>'
+                out += "<w:tab/>"
+            out = out[:-8]  # no tab after the last piece
+        return f"<w:r>{out}</w:r>" if out else "<w:r/>"
+
+
+class _Link:
+    """A w:hyperlink: its attributes and its runs."""
+
+    __slots__ = ("attributes", "items")
+
+    def __init__(self, attributes: str, items: list) -> None:
+        self.attributes = attributes
+        self.items = items
+
+    def xml(self) -> str:
+        return _element("w:hyperlink", _xml(self.items), self.attributes)
+
+
+def _hyperlink(rel_id: str, runs: list) -> _Link:
+    return _Link(f' r:id="{_attr(rel_id)}" w:history="1"', runs)
+
+
+def _anchor_link(bookmark: str, runs: list) -> _Link:
+    items = []
+    for run in runs:
+        if isinstance(run, _Link):  # no links inside links: keep the text only
+            items.extend(run.items)
+        else:
+            items.append(run)
+    return _Link(f' w:anchor="{_attr(bookmark)}" w:history="1"', items)
+
+
+def _after_paragraph_properties(paragraph: str, xml: str) -> str:
+    """``paragraph`` with ``xml`` inserted first after its properties."""
+    if paragraph == "<w:p/>":
+        return f"<w:p>{xml}</w:p>"
+    if paragraph.startswith("<w:p><w:pPr>"):
+        end = paragraph.index("</w:pPr>") + len("</w:pPr>")
+        return paragraph[:end] + xml + paragraph[end:]
+    return "<w:p>" + xml + paragraph[len("<w:p>"):]
 
 
 class _WordFile:
@@ -303,540 +828,6 @@ class _Context:
     in_note: bool = False
 
 
-class _DocxWriter:
-    """Fills a python-docx document (template already cleared) with one brief."""
-
-    def __init__(self, word, document: ir.Document, options: Mapping[str, str], *, house_look: bool) -> None:
-        self.word = word
-        self.document = document
-        self.meta = document.metadata
-        self.options = options
-        self.house_look = house_look
-        self.forced_kind = _note_kind_option(document, options)
-        self.paper = _paper(document, options) or ("a4" if house_look else None)
-        self.body = word.element.find(w("body"))
-        self.section_properties = self.body.find(w("sectPr"))
-        if self.section_properties is None:
-            from lxml import etree
-
-            self.section_properties = etree.SubElement(self.body, w("sectPr"))
-        self.style_ids: dict[str, str] = {}
-        self.targets: dict[str, _NoteTarget] = {}
-        self.referenced: set[str] = set()
-        self.bookmark_counter = 0
-        self.bullet_num_id: int | None = None
-        self.decimal_abstract_id: int | None = None
-
-    # ------------------------------------------------------------------ top level
-
-    def write(self) -> None:
-        self._prepare_styles()
-        self._prepare_notes()
-        self._page_setup()
-        self._title_block()
-        for block in self.document.blocks:
-            self._block(block, _Context(self.word.part))
-        if self.document.back:
-            first_back = len(self.body) - 1
-            for block in self.document.back:
-                self._block(block, _Context(self.word.part))
-            self._mark_back_matter(self.body[first_back])
-        self._write_notes()
-        self._core_properties()
-        if self.house_look:
-            self._footer()
-
-    def _mark_back_matter(self, paragraph) -> None:
-        """A hidden bookmark on the first back-matter paragraph, so our reader can tell it from the body."""
-        from lxml import etree
-
-        self.bookmark_counter += 1
-        start = etree.Element(w("bookmarkStart"), {w("id"): str(self.bookmark_counter), w("name"): BACK_BOOKMARK})
-        end = etree.Element(w("bookmarkEnd"), {w("id"): str(self.bookmark_counter)})
-        properties = paragraph.find(w("pPr"))
-        if properties is not None:
-            properties.addnext(start)
-        else:
-            paragraph.insert(0, start)
-        start.addnext(end)
-
-    def _append(self, paragraph) -> None:
-        self.section_properties.addprevious(paragraph)
-
-    # ------------------------------------------------------------------ styles
-
-    def _prepare_styles(self) -> None:
-        language = self.meta.language and _core_text(self.meta.language)
-        if self.house_look:
-            blob, style_ids = _house_styles(language)
-            self.word.styles_part().set_blob(blob, static=True)
-            self.style_ids = dict(style_ids)
-            return
-        styles_root = self.word.styles_part().element
-        if language:
-            _set_default_language(styles_root, language)
-        self.style_ids = _complete_styles(styles_root)
-
-    def _style(self, name: str, fallback: str | None = None) -> str | None:
-        """The style id for ``name`` (case-insensitive), else for ``fallback``."""
-        return self.style_ids.get(name.lower()) or (self.style_ids.get(fallback.lower()) if fallback else None)
-
-    # ------------------------------------------------------------------ page
-
-    def _page_setup(self) -> None:
-        from lxml import etree
-
-        settings_root = self.word.settings_part().element
-        notes_xml.set_note_properties(settings_root, self.section_properties)
-        if self.house_look:
-            _use_current_word_layout(settings_root)
-        if self.paper is None:
-            return
-        width, height, margin = PAPER_SIZES[self.paper]
-        size = self.section_properties.find(w("pgSz"))
-        if size is None:
-            size = etree.Element(w("pgSz"))
-            _insert_section_child(self.section_properties, size)
-        size.attrib.clear()
-        size.set(w("w"), str(width))
-        size.set(w("h"), str(height))
-        margins = self.section_properties.find(w("pgMar"))
-        if margins is None:
-            margins = etree.Element(w("pgMar"))
-            size.addnext(margins)
-        for key, value in (("top", margin), ("right", margin), ("bottom", margin), ("left", margin),
-                           ("header", 709), ("footer", 709), ("gutter", 0)):
-            margins.set(w(key), str(value))
-
-    def _footer(self) -> None:
-        """Series and number on the left, the page number on the right of every page."""
-        from lxml import etree
-
-        element = self._new_footer().find(w("p"))
-        for child in list(element):
-            element.remove(child)
-        properties = etree.SubElement(element, w("pPr"))
-        style = self._style("footer")
-        if style:
-            etree.SubElement(properties, w("pStyle"), {w("val"): style})
-        tabs = etree.SubElement(properties, w("tabs"))
-        for old in ("center", "right"):
-            etree.SubElement(tabs, w("tab"), {w("val"): "clear", w("pos"): "4680" if old == "center" else "9360"})
-        width, _, margin = PAPER_SIZES[self.paper or "a4"]
-        etree.SubElement(tabs, w("tab"), {w("val"): "right", w("pos"): str(width - 2 * margin)})
-        run_properties = etree.SubElement(properties, w("rPr"))
-        etree.SubElement(run_properties, w("sz"), {w("val"): "16"})
-        label = _series_text(self.meta) or self.meta.title or ""
-        element.append(_run(label, color=LOOK.muted, size=16))
-        element.append(_tab_run())
-        field_element = etree.SubElement(element, w("fldSimple"), {w("instr"): " PAGE "})
-        field_element.append(_run("1", color=LOOK.muted, size=16))
-
-    def _new_footer(self):
-        """A footer part from python-docx's default footer, referenced by the section as
-        python-docx's ``section.footer`` adds it; its root is returned."""
-        from lxml import etree
-
-        part = package_xml.Part(self.word.package.next_part_name("/word/footer%d.xml"), package_xml.CT_FOOTER,
-                                element=package_xml.parse_xml(package_xml.python_docx_template("default-footer.xml")))
-        rel_id = self.word.part.relate_to(part, FOOTER_REL)
-        reference = etree.Element(w("footerReference"), nsmap={"w": W_NS})
-        later = ("footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc", "pgBorders", "lnNumType",
-                 "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi",
-                 "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
-        following = next((child for child in self.section_properties if local_name(child) in later), None)
-        if following is not None:
-            following.addprevious(reference)
-        else:
-            self.section_properties.append(reference)
-        reference.set(w("type"), "default")  # set once in the tree, so the root's r prefix is used
-        reference.set(f"{{{R_NS}}}id", rel_id)
-        return part.element
-
-    # ------------------------------------------------------------------ title block
-
-    def _title_block(self) -> None:
-        meta = self.meta
-        if meta.publisher and meta.publisher.name:
-            self._append(self._paragraph(ORGANISATION[1], [_run(meta.publisher.name)]))
-        masthead = self._masthead_runs()
-        if masthead:
-            self._append(self._paragraph(MASTHEAD[1], masthead))
-        if meta.title:
-            self._append(self._paragraph("Title", [_run(meta.title)]))
-        if meta.subtitle:
-            self._append(self._paragraph("Subtitle", [_run(meta.subtitle)]))
-        for author in meta.authors:
-            self._author(author)
-        if meta.abstract:
-            for text in re.split(r"\n\s*\n", meta.abstract.strip()):
-                self._append(self._paragraph(ABSTRACT[1], [_run(" ".join(text.split()))]))
-        if meta.keywords:
-            runs = [_run("Keywords: ", style=self._style(LABEL[1])), _run(", ".join(meta.keywords))]
-            self._append(self._paragraph(KEYWORDS[1], runs))
-        if meta.disclaimer:
-            runs = []
-            if not meta.disclaimer.lower().startswith("disclaimer"):
-                runs.append(_run("Disclaimer: ", style=self._style(LABEL[1])))
-            runs.append(_run(meta.disclaimer))
-            self._append(self._paragraph(DISCLAIMER[1], runs))
-        if meta.licence and (meta.licence.text or meta.licence.url):
-            text = meta.licence.text or meta.licence.url or ""
-            if meta.licence.url:
-                rel_id = self.word.part.relate_to(_relationship_target(meta.licence.url), HYPERLINK_REL,
-                                                  is_external=True)
-                content = [_hyperlink(rel_id, [_run(text, style=self._style("hyperlink"))])]
-            else:
-                content = [_run(text)]
-            self._append(self._paragraph(LICENCE[1], content))
-
-    def _masthead_runs(self) -> list:
-        meta = self.meta
-        parts = []
-        series = meta.series
-        if series and (series.name or series.number):
-            runs = []
-            if series.name:
-                runs.append(_run(series.name, style=self._style(SERIES[1])))
-            if series.name and series.number:
-                runs.append(_run(" "))
-            if series.number:
-                runs.append(_run(series.number, style=self._style(SERIES_NUMBER[1])))
-            parts.append(runs)
-        if meta.publisher and meta.publisher.place:
-            parts.append([_run(meta.publisher.place, style=self._style(PLACE[1]))])
-        if meta.date:
-            parts.append([_run(_display_date(meta.date), style=self._style(DATE[1]))])
-        series_number = series.number if series else None
-        for scheme, value in meta.identifiers.items():
-            if value and value != series_number:  # a report number shown as the series number already
-                parts.append([_run(_display_identifier(scheme, value), style=self._style(IDENTIFIER[1]))])
-        runs = []
-        for index, part in enumerate(parts):
-            if index:
-                runs.append(_run("  |  "))
-            runs.extend(part)
-        return runs
-
-    def _author(self, author: ir.Author) -> None:
-        runs = []
-        if author.honorific:
-            runs += [_run(author.honorific, style=self._style(HONORIFIC[1])), _run(" ")]
-        runs.append(_run(author.name))
-        self._append(self._paragraph(AUTHOR[1], runs))
-        details = []
-        if author.role:
-            details.append(_run(author.role, style=self._style(ROLE[1])))
-        for affiliation in author.affiliations:
-            details.append(_run(affiliation, style=self._style(AFFILIATION[1])))
-        if author.email:
-            details.append(_run(author.email, style=self._style(EMAIL[1])))
-        if details:
-            runs = []
-            for index, run in enumerate(details):
-                if index:
-                    runs.append(_run(", "))
-                runs.append(run)
-            self._append(self._paragraph(AUTHOR_DETAILS[1], runs))
-
-    # ------------------------------------------------------------------ blocks
-
-    def _paragraph(self, style_name: str | None, content, *, numbering: tuple[int, int] | None = None,
-                   indent: int | None = None, fallback: str | None = None):
-        from lxml import etree
-
-        paragraph = etree.Element(w("p"))
-        style_id = self._style(style_name, fallback) if style_name else None
-        if style_id or numbering or indent is not None:
-            properties = etree.SubElement(paragraph, w("pPr"))
-            if style_id:
-                etree.SubElement(properties, w("pStyle"), {w("val"): style_id})
-            if numbering:
-                num_pr = etree.SubElement(properties, w("numPr"))
-                etree.SubElement(num_pr, w("ilvl"), {w("val"): str(numbering[1])})
-                etree.SubElement(num_pr, w("numId"), {w("val"): str(numbering[0])})
-            if indent is not None:
-                etree.SubElement(properties, w("ind"), {w("left"): str(indent)})
-        for item in content:
-            paragraph.append(item)
-        return paragraph
-
-    def _block(self, block: ir.Block, context: _Context, *, quote: bool = False, depth: int = 0) -> None:
-        if isinstance(block, ir.Heading):
-            level = min(max(block.level, 1), 9)
-            self._append(self._paragraph(f"Heading {level}", self._inlines(block.children, context)))
-        elif isinstance(block, ir.Paragraph):
-            style = "Quote" if quote else "Body Text"
-            self._append(self._paragraph(style, self._inlines(block.children, context), fallback="Normal"))
-        elif isinstance(block, ir.BlockQuote):
-            for inner in block.blocks:
-                self._block(inner, context, quote=True, depth=depth)
-        elif isinstance(block, ir.ListBlock):
-            self._list(block, context, depth)
-
-    def _list(self, block: ir.ListBlock, context: _Context, depth: int) -> None:
-        level = min(depth, 8)
-        num_id = self._ordered_num(block.start) if block.ordered else self._bullet_num()
-        # One style for every level (the numbering gives the indent), so that contextual
-        # spacing keeps a nested list as tight as its parent.
-        style = "List Number" if block.ordered else "List Bullet"
-        suffix = "" if level == 0 else f" {min(level + 1, 3)}"
-        for item in block.items:
-            first = True
-            for inner in item:
-                if isinstance(inner, ir.ListBlock):
-                    self._list(inner, context, depth + 1)
-                    continue
-                if isinstance(inner, ir.Paragraph) and first:
-                    runs = self._inlines(inner.children, context)
-                    self._append(self._paragraph(style, runs, numbering=(num_id, level), fallback="List Paragraph"))
-                elif isinstance(inner, ir.Paragraph):
-                    runs = self._inlines(inner.children, context)
-                    self._append(self._paragraph("List Continue" + suffix, runs, indent=_list_indent(level),
-                                                 fallback="Body Text"))
-                else:
-                    self._block(inner, context, depth=depth + 1)
-                first = False
-
-    # ------------------------------------------------------------------ numbering
-
-    def _bullet_num(self) -> int:
-        if self.bullet_num_id is None:
-            abstract_id = self._add_abstract_num(ordered=False)
-            self.bullet_num_id = self._add_num(abstract_id, None)
-        return self.bullet_num_id
-
-    def _ordered_num(self, start: int) -> int:
-        """A fresh numbering instance per numbered list, so each starts at its own number."""
-        if self.decimal_abstract_id is None:
-            self.decimal_abstract_id = self._add_abstract_num(ordered=True)
-        return self._add_num(self.decimal_abstract_id, start)
-
-    def _numbering_root(self):
-        """The numbering part's root, adding the part when the template has none."""
-        part = self.word.part.rels.target_part(NUMBERING_REL)
-        if part is None:
-            part = package_xml.Part("/word/numbering.xml", package_xml.CT_NUMBERING,
-                                    element=package_xml.parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>'.encode()))
-            self.word.part.relate_to(part, NUMBERING_REL)
-        return part.element
-
-    def _add_abstract_num(self, ordered: bool) -> int:
-        from lxml import etree
-
-        root = self._numbering_root()
-        used = [int(e.get(w("abstractNumId"))) for e in root.findall(w("abstractNum"))]
-        abstract_id = max(used, default=-1) + 1
-        abstract = etree.Element(w("abstractNum"), {w("abstractNumId"): str(abstract_id)})
-        etree.SubElement(abstract, w("multiLevelType"), {w("val"): "hybridMultilevel"})
-        bullets = ("\u2022", "\u2013", "\u25e6")
-        for level in range(9):
-            lvl = etree.SubElement(abstract, w("lvl"), {w("ilvl"): str(level)})
-            etree.SubElement(lvl, w("start"), {w("val"): "1"})
-            if ordered:
-                formats = ("decimal", "lowerLetter", "lowerRoman")
-                etree.SubElement(lvl, w("numFmt"), {w("val"): formats[level % 3]})
-                etree.SubElement(lvl, w("lvlText"), {w("val"): f"%{level + 1}."})
-            else:
-                etree.SubElement(lvl, w("numFmt"), {w("val"): "bullet"})
-                etree.SubElement(lvl, w("lvlText"), {w("val"): bullets[level % 3]})
-            etree.SubElement(lvl, w("lvlJc"), {w("val"): "left"})
-            paragraph = etree.SubElement(lvl, w("pPr"))
-            etree.SubElement(paragraph, w("ind"), {w("left"): str(_list_indent(level)), w("hanging"): "357"})
-        existing = root.findall(w("abstractNum"))
-        if existing:
-            existing[-1].addnext(abstract)
-        else:
-            root.insert(0, abstract)
-        return abstract_id
-
-    def _add_num(self, abstract_id: int, start: int | None) -> int:
-        from lxml import etree
-
-        root = self._numbering_root()
-        used = [int(e.get(w("numId"))) for e in root.findall(w("num"))]
-        num_id = max(used, default=0) + 1
-        num = etree.Element(w("num"), {w("numId"): str(num_id)})
-        etree.SubElement(num, w("abstractNumId"), {w("val"): str(abstract_id)})
-        if start is not None:
-            for level in range(9):
-                override = etree.SubElement(num, w("lvlOverride"), {w("ilvl"): str(level)})
-                etree.SubElement(override, w("startOverride"), {w("val"): str(start if level == 0 else 1)})
-        nums = root.findall(w("num"))
-        if nums:
-            nums[-1].addnext(num)
-        else:
-            abstracts = root.findall(w("abstractNum"))
-            abstracts[-1].addnext(num)
-        return num_id
-
-    # ------------------------------------------------------------------ inlines
-
-    def _inlines(self, inlines, context: _Context, fmt: frozenset = frozenset()) -> list:
-        out: list = []
-        for inline in inlines:
-            out.extend(self._inline(inline, context, fmt))
-        return out
-
-    def _inline(self, inline: ir.Inline, context: _Context, fmt: frozenset) -> list:
-        if isinstance(inline, ir.Text):
-            return [_run(inline.text, fmt=fmt)] if inline.text else []
-        if isinstance(inline, ir.Emphasis):
-            return self._inlines(inline.children, context, fmt | {"i"})
-        if isinstance(inline, ir.Strong):
-            return self._inlines(inline.children, context, fmt | {"b"})
-        if isinstance(inline, ir.Superscript):
-            return self._inlines(inline.children, context, (fmt - {"sub"}) | {"sup"})
-        if isinstance(inline, ir.Subscript):
-            return self._inlines(inline.children, context, (fmt - {"sup"}) | {"sub"})
-        if isinstance(inline, ir.LineBreak):
-            return [_break_run()]
-        if isinstance(inline, ir.Link):
-            return self._as_list(self._link(inline, context, fmt))
-        if isinstance(inline, ir.NoteRef):
-            return self._note_reference(inline, context)
-        if isinstance(inline, ir.NoteCrossRef):
-            target = self.targets.get(inline.note_id)
-            children = self._inlines(inline.children, context, fmt)
-            if target is None:
-                warn(f"docx: a note refers to note {inline.note_id!r}, which is not in the document; kept as text")
-                return children
-            return [_anchor_link(target.bookmark, children)]
-        return []
-
-    def _link(self, link: ir.Link, context: _Context, fmt: frozenset):
-        if not link.url.strip():
-            return self._inlines(link.children, context, fmt)
-        rel_id = context.part.relate_to(_relationship_target(link.url), HYPERLINK_REL, is_external=True)
-        style = self._style("hyperlink")
-        runs = []
-        for run in self._inlines(link.children, context, fmt):
-            if local_name(run) == "r" and style:
-                _set_run_style(run, style)
-            runs.append(run)
-        return _hyperlink(rel_id, runs)
-
-    @staticmethod
-    def _as_list(element_or_list) -> list:
-        return element_or_list if isinstance(element_or_list, list) else [element_or_list]
-
-    def _note_reference(self, ref: ir.NoteRef, context: _Context) -> list:
-        target = self.targets.get(ref.note_id)
-        if target is None:
-            warn(f"docx: reference to note {ref.note_id!r}, which is not in the document; dropped")
-            return []
-        if context.in_note or ref.note_id in self.referenced:
-            # Word allows one reference per note and none inside notes: link to it instead.
-            mark = _run(str(target.word_id), fmt=frozenset({"sup"}))
-            return [_anchor_link(target.bookmark, [mark])]
-        self.referenced.add(ref.note_id)
-        return [notes_xml.reference_run(target.kind, target.word_id, self._note_reference_style(target.kind))]
-
-    # ------------------------------------------------------------------ notes
-
-    def _note_reference_style(self, kind: str) -> str:
-        style_id, name = notes_xml.REFERENCE_STYLE[kind]
-        return self._style(name) or style_id
-
-    def _prepare_notes(self) -> None:
-        """Number the notes in the order they are first referenced, as Word will."""
-        self.notes_parts = notes_xml.install_notes_parts(self.word.part)
-        notes = {note.id: note for note in self.document.notes}
-        order: list[str] = []
-        for note_id in _referenced_note_ids(self.document):
-            if note_id in notes and note_id not in order:
-                order.append(note_id)
-        for note in self.document.notes:
-            if note.id not in order:
-                warn(f"docx: note {note.label or note.id} is never referenced in the text; Word cannot show it, dropped")
-        counters = {"footnote": 0, "endnote": 0}
-        for note_id in order:
-            note = notes[note_id]
-            kind = self.forced_kind or note.kind
-            counters[kind] += 1
-            self.targets[note_id] = _NoteTarget(note, kind, counters[kind], f"{NOTE_BOOKMARK_PREFIX}{kind[0]}{counters[kind]}")
-
-    def _write_notes(self) -> None:
-        from lxml import etree
-
-        for target in self.targets.values():
-            notes_part = self.notes_parts[target.kind]
-            element = notes_part.new_note(target.word_id)
-            context = _Context(notes_part.part, in_note=True)
-            paragraphs = self._note_paragraphs(target.note.blocks, context) or [[]]
-            style = self._style(notes_xml.TEXT_STYLE[target.kind][1])
-            for index, runs in enumerate(paragraphs):
-                paragraph = etree.SubElement(element, w("p"))
-                if style:
-                    properties = etree.SubElement(paragraph, w("pPr"))
-                    etree.SubElement(properties, w("pStyle"), {w("val"): style})
-                if index == 0:
-                    paragraph.append(notes_xml.note_mark_run(target.kind, self._note_reference_style(target.kind)))
-                    paragraph.append(_run(" "))
-                    self.bookmark_counter += 1
-                    etree.SubElement(paragraph, w("bookmarkStart"),
-                                     {w("id"): str(self.bookmark_counter), w("name"): target.bookmark})
-                for run in runs:
-                    paragraph.append(run)
-                if index == 0:
-                    etree.SubElement(paragraph, w("bookmarkEnd"), {w("id"): str(self.bookmark_counter)})
-
-    def _note_paragraphs(self, blocks, context: _Context, prefix: str = "") -> list[list]:
-        """The runs of each paragraph of a note; lists and quotes are flattened."""
-        paragraphs: list[list] = []
-        for block in blocks:
-            if isinstance(block, (ir.Paragraph, ir.Heading)):
-                runs = self._inlines(block.children, context)
-                paragraphs.append(([_run(prefix)] if prefix else []) + runs)
-            elif isinstance(block, ir.BlockQuote):
-                paragraphs += self._note_paragraphs(block.blocks, context, prefix)
-            elif isinstance(block, ir.ListBlock):
-                for number, item in enumerate(block.items, start=block.start):
-                    mark = f"{number}. " if block.ordered else "\u2022 "
-                    paragraphs += self._note_paragraphs(item, context, mark)
-        return paragraphs
-
-    # ------------------------------------------------------------------ properties
-
-    def _core_properties(self) -> None:
-        meta = self.meta
-        element = self._core_properties_root()
-        for child in list(element):
-            element.remove(child)
-        if meta.title:
-            _add_core_property(element, "dc", "title", _core_text(meta.title))
-        if meta.subtitle or meta.series:
-            _add_core_property(element, "dc", "subject", _core_text(meta.subtitle or _series_text(meta) or ""))
-        if meta.authors:
-            _add_core_property(element, "dc", "creator", _core_text("; ".join(author.name for author in meta.authors)))
-        if meta.keywords:
-            _add_core_property(element, "cp", "keywords", _core_text(", ".join(meta.keywords)))
-        if meta.abstract:
-            _add_core_property(element, "dc", "description", _core_text(meta.abstract))
-        if meta.language:
-            _add_core_property(element, "dc", "language", _core_text(meta.language))
-        if meta.identifiers.get("doi"):
-            _add_core_property(element, "dc", "identifier", _core_text(f"doi:{meta.identifiers['doi']}"))
-        _add_core_property(element, "cp", "revision", "1")
-        date = _date_value(meta.date)
-        if date is not None:
-            for name in ("created", "modified"):
-                _add_core_date(element, name, date)
-
-    def _core_properties_root(self):
-        """The core properties part's root, adding an empty part when the template has none."""
-        package = self.word.package
-        part = package.rels.target_part(CORE_PROPERTIES_REL)
-        if part is None:
-            root = package_xml.parse_xml(
-                f'<cp:coreProperties xmlns:cp="{CORE_NAMESPACES["cp"]}" xmlns:dc="{CORE_NAMESPACES["dc"]}" '
-                f'xmlns:dcterms="{CORE_NAMESPACES["dcterms"]}"/>'.encode())
-            _declare_xsi(root)
-            part = package_xml.Part("/docProps/core.xml", package_xml.CT_CORE_PROPERTIES, element=root)
-            package.relate_to(part, CORE_PROPERTIES_REL)
-        return part.element
-
-
 # ------------------------------------------------------------------- writer helpers
 
 CORE_NAMESPACES = {
@@ -847,24 +838,10 @@ CORE_NAMESPACES = {
 }
 
 
-def _add_core_property(root, prefix: str, name: str, text: str):
-    """Append a core property as python-docx does (the element brings its own prefix)."""
-    element = root.makeelement(f"{{{CORE_NAMESPACES[prefix]}}}{name}", nsmap={prefix: CORE_NAMESPACES[prefix]})
-    root.append(element)
-    element.text = text
-    return element
-
-
 def _declare_xsi(root) -> None:
     """Declare the xsi prefix on the root rather than on each date that uses it."""
     root.set(f"{{{CORE_NAMESPACES['xsi']}}}foo", "bar")
     del root.attrib[f"{{{CORE_NAMESPACES['xsi']}}}foo"]
-
-
-def _add_core_date(root, name: str, date) -> None:
-    element = _add_core_property(root, "dcterms", name, date.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    _declare_xsi(root)
-    element.set(f"{{{CORE_NAMESPACES['xsi']}}}type", "dcterms:W3CDTF")
 
 
 def _complete_styles(styles_root) -> dict[str, str]:
@@ -887,17 +864,6 @@ def _complete_styles(styles_root) -> dict[str, str]:
         _copy_default_styles(styles_root, missing)
         style_ids = _style_names(styles_root)
     return style_ids
-
-
-@lru_cache(maxsize=8)
-def _house_styles(language: str | None) -> tuple[bytes, dict[str, str]]:
-    """The blank template's styles part in the house look, and its style ids: the same for
-    every brief in a language, so built once per process (it is the largest part)."""
-    template = package_xml.house_template()
-    styles_root = template.rels.target_part(MAIN_DOCUMENT_REL).rels.target_part(STYLES_REL).element
-    _apply_house_look(styles_root, language)
-    style_ids = _complete_styles(styles_root)
-    return package_xml.serialize_xml(styles_root), style_ids
 
 
 def _use_current_word_layout(settings_root) -> None:
@@ -970,37 +936,6 @@ def _list_indent(level: int) -> int:
     return 357 + 357 * level
 
 
-def _run(text: str, *, fmt: frozenset = frozenset(), style: str | None = None,
-         color: str | None = None, size: int | None = None):
-    from lxml import etree
-
-    run = etree.Element(w("r"))
-    if fmt or style or color or size:
-        properties = etree.SubElement(run, w("rPr"))
-        if style:
-            etree.SubElement(properties, w("rStyle"), {w("val"): style})
-        if "b" in fmt:
-            etree.SubElement(properties, w("b"))
-        if "i" in fmt:
-            etree.SubElement(properties, w("i"))
-        if color:
-            etree.SubElement(properties, w("color"), {w("val"): color})
-        if size:
-            etree.SubElement(properties, w("sz"), {w("val"): str(size)})
-        if "sup" in fmt or "sub" in fmt:
-            etree.SubElement(properties, w("vertAlign"), {w("val"): "superscript" if "sup" in fmt else "subscript"})
-    # Word's text may not hold tabs or other control characters as such.
-    pieces = re.split(r"(\t)", _xml_safe(text))
-    for piece in pieces:
-        if piece == "\t":
-            etree.SubElement(run, w("tab"))
-        elif piece:
-            element = etree.SubElement(run, w("t"))
-            element.text = piece
-            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return run
-
-
 def _core_text(text: str) -> str:
     """A core property value: one XML-safe line, cut to the 255 characters python-docx allows."""
     text = " ".join(_xml_safe(text).split())
@@ -1009,55 +944,6 @@ def _core_text(text: str) -> str:
 
 def _xml_safe(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "", text).replace("\r", "").replace("\n", " ")
-
-
-def _set_run_style(run, style_id: str) -> None:
-    from lxml import etree
-
-    properties = run.find(w("rPr"))
-    if properties is None:
-        properties = etree.Element(w("rPr"))
-        run.insert(0, properties)
-    if properties.find(w("rStyle")) is None:
-        properties.insert(0, etree.Element(w("rStyle"), {w("val"): style_id}))
-
-
-def _break_run():
-    from lxml import etree
-
-    run = etree.Element(w("r"))
-    etree.SubElement(run, w("br"))
-    return run
-
-
-def _tab_run():
-    from lxml import etree
-
-    run = etree.Element(w("r"))
-    etree.SubElement(run, w("tab"))
-    return run
-
-
-def _hyperlink(rel_id: str, runs: list):
-    from lxml import etree
-
-    link = etree.Element(w("hyperlink"), {f"{{{R_NS}}}id": rel_id, w("history"): "1"})
-    for run in runs:
-        link.append(run)
-    return link
-
-
-def _anchor_link(bookmark: str, runs: list):
-    from lxml import etree
-
-    link = etree.Element(w("hyperlink"), {w("anchor"): bookmark, w("history"): "1"})
-    for run in runs:
-        if local_name(run) == "hyperlink":  # no links inside links: keep the text only
-            for inner in list(run):
-                link.append(inner)
-        else:
-            link.append(run)
-    return link
 
 
 _SECTION_ORDER = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz")
@@ -1278,6 +1164,324 @@ def _apply_house_look(styles_root, language: str | None) -> None:
             _fill_properties(element, paragraph, _PPR_ORDER)
         element = etree.SubElement(style, w("rPr"))
         _fill_properties(element, run, _RPR_ORDER)
+
+
+# ------------------------------------------------------------------- where the XML goes
+
+
+class _TemplateParts:
+    """The parts of a user's reference document: its styles, settings and section are
+    changed with lxml, and the writer's XML is parsed into its document and numbering."""
+
+    def __init__(self, word: _WordFile) -> None:
+        self.word = word
+        self.package = word.package
+        self.document_part = word.part
+        self.body = word.element.find(w("body"))
+        self.section_properties = self.body.find(w("sectPr"))
+        if self.section_properties is None:
+            from lxml import etree
+
+            self.section_properties = etree.SubElement(self.body, w("sectPr"))
+
+    def prepare_styles(self, language: str | None) -> dict[str, str]:
+        styles_root = self.word.styles_part().element
+        if language:
+            _set_default_language(styles_root, language)
+        return _complete_styles(styles_root)
+
+    def page_setup(self, paper: str | None) -> None:
+        notes_xml.set_note_properties(self.word.settings_part().element, self.section_properties)
+        if paper is not None:
+            _set_paper(self.section_properties, paper)
+
+    def numbering_ids(self) -> tuple[int, int]:
+        """The next free abstractNumId and numId, adding a numbering part when the template has none."""
+        part = self.document_part.rels.target_part(NUMBERING_REL)
+        if part is None:
+            part = package_xml.Part("/word/numbering.xml", package_xml.CT_NUMBERING,
+                                    element=package_xml.parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>'.encode()))
+            self.document_part.relate_to(part, NUMBERING_REL)
+        self.numbering_root = root = part.element
+        abstract_ids = [int(e.get(w("abstractNumId"))) for e in root.findall(w("abstractNum"))]
+        num_ids = [int(e.get(w("numId"))) for e in root.findall(w("num"))]
+        return max(abstract_ids, default=-1) + 1, max(num_ids, default=0) + 1
+
+    def finish(self, *, body, section_bookmark, notes, notes_parts, abstract_nums, nums, core, footer) -> None:
+        for element in _parse_fragment("".join(body)):
+            self.section_properties.addprevious(element)
+        for position, element in enumerate(_parse_fragment(section_bookmark)):
+            self.section_properties.insert(position, element)
+        if abstract_nums:
+            _insert_numbering(self.numbering_root, _parse_fragment("".join(abstract_nums)), _parse_fragment("".join(nums)))
+        for kind, blob in notes.items():
+            notes_parts[kind].set_blob(blob, static=False)
+        self._set_core_properties(*core)
+
+    def _set_core_properties(self, xml: str, has_date: bool) -> None:
+        part = self.package.rels.target_part(CORE_PROPERTIES_REL)
+        if part is None:
+            root = package_xml.parse_xml(
+                f'<cp:coreProperties xmlns:cp="{CORE_NAMESPACES["cp"]}" xmlns:dc="{CORE_NAMESPACES["dc"]}" '
+                f'xmlns:dcterms="{CORE_NAMESPACES["dcterms"]}"/>'.encode())
+            _declare_xsi(root)  # python-docx's new core properties have a modification date
+            part = package_xml.Part("/docProps/core.xml", package_xml.CT_CORE_PROPERTIES, element=root)
+            self.package.relate_to(part, CORE_PROPERTIES_REL)
+        root = part.element
+        for child in list(root):
+            root.remove(child)
+        if has_date:
+            _declare_xsi(root)
+        for element in _parse_fragment(xml, CORE_NAMESPACES):
+            if element.text is None:
+                element.text = ""  # an empty property is written <x></x>, as before
+            root.append(element)
+
+
+def _parse_fragment(xml: str, namespaces: Mapping[str, str] | None = None) -> list:
+    """The elements of an XML fragment written with the w and r (or the given) prefixes."""
+    if not xml:
+        return []
+    declarations = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in (namespaces or {"w": W_NS, "r": R_NS}).items())
+    return list(package_xml.parse_xml(f"<fragment {declarations}>{xml}</fragment>".encode("utf-8")))
+
+
+def _insert_numbering(root, abstract_nums: list, nums: list) -> None:
+    """New abstract numberings after the last one (or first), new instances after the last one."""
+    for abstract in abstract_nums:
+        existing = root.findall(w("abstractNum"))
+        if existing:
+            existing[-1].addnext(abstract)
+        else:
+            root.insert(0, abstract)
+    for num in nums:
+        existing = root.findall(w("num")) or root.findall(w("abstractNum"))
+        existing[-1].addnext(num)
+
+
+def _set_paper(section_properties, paper: str) -> None:
+    from lxml import etree
+
+    width, height, margin = PAPER_SIZES[paper]
+    size = section_properties.find(w("pgSz"))
+    if size is None:
+        size = etree.Element(w("pgSz"))
+        _insert_section_child(section_properties, size)
+    size.attrib.clear()
+    size.set(w("w"), str(width))
+    size.set(w("h"), str(height))
+    margins = section_properties.find(w("pgMar"))
+    if margins is None:
+        margins = etree.Element(w("pgMar"))
+        size.addnext(margins)
+    for key, value in (("top", margin), ("right", margin), ("bottom", margin), ("left", margin),
+                       ("header", 709), ("footer", 709), ("gutter", 0)):
+        margins.set(w(key), str(value))
+
+
+class _HouseParts:
+    """The parts of python-docx's blank document in the house look.  They are the same for
+    every brief, so they were prepared once (:func:`build_house_template`) and ship as
+    ``data/docx/house-template.zip``: nothing is parsed here and the unchanging parts are
+    copied already compressed."""
+
+    def __init__(self) -> None:
+        self.house = _house_template()
+        self.package = self.house.new_package()
+        self.document_part = self.package.rels.target_part(MAIN_DOCUMENT_REL)
+        self.paper = "a4"
+
+    def prepare_styles(self, language: str | None) -> dict[str, str]:
+        if (language or "en-GB") != "en-GB":
+            self.document_part.rels.target_part(STYLES_REL).set_blob(self.house.styles(language), static=True)
+        return dict(self.house.spec["style_ids"])
+
+    def page_setup(self, paper: str | None) -> None:
+        self.paper = paper or "a4"
+
+    def numbering_ids(self) -> tuple[int, int]:
+        numbering = self.house.spec["numbering"]
+        return numbering["next_abstract"], numbering["next_num"]
+
+    def finish(self, *, body, section_bookmark, notes, notes_parts, abstract_nums, nums, core, footer) -> None:
+        spec = self.house.spec
+        if abstract_nums:
+            numbering = spec["numbering"]
+            blob = numbering["head"] + "".join(abstract_nums) + numbering["middle"] + "".join(nums) + numbering["tail"]
+            self.document_part.rels.target_part(NUMBERING_REL).set_blob(blob.encode("utf-8"), static=False)
+        for kind, blob in notes.items():
+            notes_parts[kind].set_blob(blob, static=False)
+        core_head, core_tail = spec["core"]
+        self.package.rels.target_part(CORE_PROPERTIES_REL).set_blob((core_head + core[0] + core_tail).encode("utf-8"),
+                                                                    static=False)
+        footer_spec = spec["footer"]
+        footer_part = package_xml.Part(footer_spec["name"], package_xml.CT_FOOTER,
+                                       blob=(footer_spec["head"] + footer + footer_spec["tail"]).encode("utf-8"))
+        footer_id = self.document_part.relate_to(footer_part, FOOTER_REL)
+        document = spec["document"]
+        section_start, section_rest = document["sections"][self.paper]
+        xml = (document["head"] + "".join(body) + section_start + section_bookmark
+               + section_rest.replace(FOOTER_ID_MARK, footer_id) + document["tail"])
+        self.document_part.set_blob(xml.encode("utf-8"), static=False)
+
+
+FOOTER_ID_MARK = "briefconv-footer-id"
+LANGUAGE_MARK = "briefconv-language"
+HOUSE_TEMPLATE_SPEC = "briefconv-house.json"
+
+
+class _HouseTemplate:
+    """The shipped house template: its description and its parts, still compressed."""
+
+    def __init__(self, data: bytes) -> None:
+        import json
+
+        self.members = package_xml.read_zip_members(data)
+        self.spec = json.loads(package_xml.inflate(self.members[HOUSE_TEMPLATE_SPEC]))
+
+    def new_package(self):
+        """A package of the template's parts; each part keeps its compressed bytes until the writer replaces it."""
+        parts = {name: package_xml.Part(name, content_type, compressed=self.members.get(name.lstrip("/")), static=True)
+                 for name, content_type in self.spec["parts"].items()}
+        package = package_xml.Package()
+        for source, rels in self.spec["rels"].items():
+            owner = package.rels if source == "/" else parts[source].rels
+            for rel_id, reltype, target, external in rels:
+                owner.add(rel_id, reltype, target if external else parts[target], external)
+        return package
+
+    @lru_cache(maxsize=8)
+    def styles(self, language: str) -> bytes:
+        """The styles part with another default language (cached: the compressed form is then reused)."""
+        data = package_xml.inflate(self.members["word/styles.xml"])
+        offset = self.spec["styles_language_offset"]
+        return data[:offset] + _attr(language).encode("utf-8") + data[offset + len(b"en-GB"):]
+
+
+@lru_cache(maxsize=1)
+def _house_template() -> _HouseTemplate:
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "docx", "house-template.zip")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:  # not installed with the package: prepare it here (slower, needs lxml)
+        data = build_house_template()
+    return _HouseTemplate(data)
+
+
+def build_house_template() -> bytes:
+    """Prepare python-docx's blank document in the house look, as ``data/docx/house-template.zip``.
+
+    The zip holds the unchanging parts as they are written into every brief, and
+    ``briefconv-house.json``: the content types and relationships of the parts, and the
+    text around what the writer fills in (document body, section, numbering, footer, core
+    properties).  Rebuild it after changing the house look or upgrading python-docx::
+
+        python -c "from briefconv.formats.docx import save_house_template; save_house_template()"
+
+    (tests/test_docx.py checks that the shipped file is up to date).
+    """
+    import copy
+    import json
+
+    from lxml import etree
+
+    package = package_xml.open_package(package_xml.python_docx_template("default.docx"))
+    word = _WordFile(package)
+    _drop_stale_parts(word)
+    spec: dict = {}
+
+    styles_root = word.styles_part().element
+    _apply_house_look(styles_root, LANGUAGE_MARK)
+    spec["style_ids"] = _complete_styles(styles_root)
+    styles = package_xml.serialize_xml(styles_root)
+    spec["styles_language_offset"] = styles.index(LANGUAGE_MARK.encode())
+    word.styles_part().set_blob(styles.replace(LANGUAGE_MARK.encode(), b"en-GB"), static=True)
+
+    body = word.element.find(w("body"))
+    section = body.find(w("sectPr"))
+    settings_root = word.settings_part().element
+    notes_xml.set_note_properties(settings_root, section)
+    _use_current_word_layout(settings_root)
+    for child in list(body):
+        body.remove(child)
+    sections = {}
+    for paper in PAPER_SIZES:
+        variant = copy.deepcopy(section)
+        body.append(variant)  # changed in the tree, so that the root's prefixes are used
+        _set_paper(variant, paper)
+        reference = etree.SubElement(variant, w("footerReference"))
+        following = next((child for child in variant if local_name(child) in _AFTER_FOOTER_REFERENCE), None)
+        if following is not None:
+            following.addprevious(reference)
+        reference.set(w("type"), "default")
+        reference.set(f"{{{R_NS}}}id", FOOTER_ID_MARK)
+        xml = package_xml.serialize_xml(word.element).decode("utf-8")
+        body.remove(variant)
+        head, rest = xml.split("<w:sectPr", 1)
+        start_end = rest.index(">") + 1
+        section_xml, tail = rest[:rest.index("</w:sectPr>") + len("</w:sectPr>")], rest[rest.index("</w:sectPr>") + len("</w:sectPr>"):]
+        sections[paper] = ["<w:sectPr" + section_xml[:start_end], section_xml[start_end:]]
+        spec["document"] = {"head": head, "tail": tail}
+    spec["document"]["sections"] = sections
+
+    numbering_part = word.part.rels.target_part(NUMBERING_REL)
+    numbering_root = numbering_part.element
+    abstract_ids = [int(e.get(w("abstractNumId"))) for e in numbering_root.findall(w("abstractNum"))]
+    num_ids = [int(e.get(w("numId"))) for e in numbering_root.findall(w("num"))]
+    marked = copy.deepcopy(numbering_root)
+    marked.findall(w("abstractNum"))[-1].addnext(etree.Element(w("briefconvAbstractMark")))
+    marked.findall(w("num"))[-1].addnext(etree.Element(w("briefconvNumMark")))
+    head, rest = package_xml.serialize_xml(marked).decode("utf-8").split("<w:briefconvAbstractMark/>")
+    middle, tail = rest.split("<w:briefconvNumMark/>")
+    spec["numbering"] = {"head": head, "middle": middle, "tail": tail,
+                         "next_abstract": max(abstract_ids, default=-1) + 1, "next_num": max(num_ids, default=0) + 1}
+
+    footer_root = package_xml.parse_xml(package_xml.python_docx_template("default-footer.xml"))
+    paragraph = footer_root.find(w("p"))
+    for child in list(paragraph):
+        paragraph.remove(child)
+    paragraph.append(etree.Element(w("briefconvFooterMark")))
+    head, tail = package_xml.serialize_xml(footer_root).decode("utf-8").split("<w:briefconvFooterMark/>")
+    names = {part.name for part in package.parts()} | set(notes_xml.PART_NAMES.values())
+    spec["footer"] = {"name": next(f"/word/footer{n}.xml" for n in range(1, 100) if f"/word/footer{n}.xml" not in names),
+                      "head": head, "tail": tail}
+
+    core_part = package.rels.target_part(CORE_PROPERTIES_REL)
+    core_root = core_part.element
+    for child in list(core_root):
+        core_root.remove(child)
+    core_root.append(etree.Element(f"{{{CORE_NAMESPACES['cp']}}}briefconvCoreMark"))
+    spec["core"] = package_xml.serialize_xml(core_root).decode("utf-8").split("<cp:briefconvCoreMark/>")
+
+    parts = package.parts()
+    spec["parts"] = {part.name: part.content_type for part in parts}
+    spec["rels"] = {}
+    for source, rels in [("/", package.rels)] + [(part.name, part.rels) for part in parts]:
+        if len(rels):
+            spec["rels"][source] = [[rel_id, reltype, target if external else target.name, external]
+                                    for rel_id, (reltype, target, external) in rels.items.items()]
+    fixed = [part for part in parts if part not in (word.part, core_part)]
+    members = [(part.name.lstrip("/"), part.data(), False) for part in sorted(fixed, key=lambda p: p.name)]
+    members.append((HOUSE_TEMPLATE_SPEC, json.dumps(spec, sort_keys=True, indent=0).encode("utf-8"), False))
+    return package_xml.write_zip(members)
+
+
+def save_house_template() -> None:
+    """Write :func:`build_house_template`'s zip where the writer looks for it."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "docx", "house-template.zip")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(build_house_template())
+
+
+_AFTER_FOOTER_REFERENCE = ("footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc", "pgBorders", "lnNumType",
+                           "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi",
+                           "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
 
 
 # ============================================================================ reader

@@ -8,12 +8,13 @@ separators and the section properties choose the number format.  The body marks 
 reference with ``w:footnoteReference``/``w:endnoteReference``, and the note itself
 starts with a ``w:footnoteRef``/``w:endnoteRef`` run that shows the same number.
 
-lxml is imported inside the functions, as everywhere in briefconv.
+The notes are written as XML text; lxml is imported only by the functions that change a
+template's settings or add styles to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from briefconv.formats.docx_package import escape_attribute as _attribute
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -58,51 +59,34 @@ def local_name(element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-@dataclass
-class NotesPart:
-    """A notes part being filled: its package part (for hyperlink relationships) and root."""
-
-    kind: str
-    part: object
-    root: object
-
-    def new_note(self, word_id: int):
-        """Append an empty ``w:footnote``/``w:endnote`` with ``word_id`` and return it."""
-        from lxml import etree
-
-        return etree.SubElement(self.root, w(self.kind), {w("id"): str(word_id)})
-
-
-def install_notes_parts(document_part) -> dict[str, NotesPart]:
-    """Give ``document_part`` fresh footnotes and endnotes parts holding only the separators.
+def install_notes_parts(document_part) -> dict:
+    """Give ``document_part`` fresh footnotes and endnotes parts (their XML is set by the
+    writer with :func:`notes_part_xml`); returns kind -> part.
 
     Parts a template brought along are dropped first: its notes belonged to the body
     that was cleared.  Both parts are always written, as Word itself does, so that the
     separators named in settings.xml exist whichever kind the brief uses.
     """
-    from lxml import etree
-
     from briefconv.formats.docx_package import Part
 
     document_part.rels.drop(lambda reltype: reltype in RELATIONSHIP_TYPES.values())
-
     parts = {}
     for kind in ("footnote", "endnote"):
-        root = etree.Element(w(f"{kind}s"), nsmap={"w": W_NS, "r": _R_NS})
-        for separator_id, separator_type in zip(SEPARATOR_IDS, ("separator", "continuationSeparator")):
-            note = etree.SubElement(root, w(kind), {w("type"): separator_type, w("id"): separator_id})
-            paragraph = etree.SubElement(note, w("p"))
-            properties = etree.SubElement(paragraph, w("pPr"))
-            spacing = etree.SubElement(properties, w("spacing"))
-            spacing.set(w("after"), "0")
-            spacing.set(w("line"), "240")
-            spacing.set(w("lineRule"), "auto")
-            run = etree.SubElement(paragraph, w("r"))
-            etree.SubElement(run, w(separator_type))
-        part = Part(PART_NAMES[kind], CONTENT_TYPES[kind], element=root)
+        part = Part(PART_NAMES[kind], CONTENT_TYPES[kind])
         document_part.relate_to(part, RELATIONSHIP_TYPES[kind])
-        parts[kind] = NotesPart(kind, part, root)
+        parts[kind] = part
     return parts
+
+
+def notes_part_xml(kind: str, notes: list[str]) -> bytes:
+    """The notes part of ``kind``: the two separators, then ``notes`` (``w:footnote``/``w:endnote`` XML)."""
+    separators = "".join(
+        f'<w:{kind} w:type="{separator_type}" w:id="{separator_id}"><w:p><w:pPr>'
+        f'<w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:{separator_type}/></w:r></w:p></w:{kind}>'
+        for separator_id, separator_type in zip(SEPARATOR_IDS, ("separator", "continuationSeparator"))
+    )
+    return (f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            f'<w:{kind}s xmlns:w="{W_NS}" xmlns:r="{_R_NS}">{separators}{"".join(notes)}</w:{kind}s>').encode("utf-8")
 
 
 _R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -179,27 +163,16 @@ def note_style_elements(body_half_points: int) -> list:
     return styles
 
 
-def reference_run(kind: str, word_id: int, style_id: str):
+def reference_run(kind: str, word_id: int, style_id: str) -> str:
     """The run in running text that shows the note's number and links to it.
 
     ``style_id`` is the template's id of the note reference style (a localised Word names
     it differently), which sets the mark in superscript.
     """
-    from lxml import etree
-
-    run = etree.Element(w("r"))
-    properties = etree.SubElement(run, w("rPr"))
-    etree.SubElement(properties, w("rStyle"), {w("val"): style_id})
-    etree.SubElement(run, w(f"{kind}Reference"), {w("id"): str(word_id)})
-    return run
+    return (f'<w:r><w:rPr><w:rStyle w:val="{_attribute(style_id)}"/></w:rPr>'
+            f'<w:{kind}Reference w:id="{word_id}"/></w:r>')
 
 
-def note_mark_run(kind: str, style_id: str):
+def note_mark_run(kind: str, style_id: str) -> str:
     """The run at the start of a note that repeats its number."""
-    from lxml import etree
-
-    run = etree.Element(w("r"))
-    properties = etree.SubElement(run, w("rPr"))
-    etree.SubElement(properties, w("rStyle"), {w("val"): style_id})
-    etree.SubElement(run, w(f"{kind}Ref"))
-    return run
+    return f'<w:r><w:rPr><w:rStyle w:val="{_attribute(style_id)}"/></w:rPr><w:{kind}Ref/></w:r>'

@@ -2,16 +2,18 @@
 
 Private helper of :mod:`briefconv.formats.docx`.  It does the little the writer needs from
 python-docx's package layer -- open a template, relate parts, add parts, save -- and
-produces the same bytes python-docx would, without importing python-docx (whose import
-alone costs more than the whole conversion) and without parsing or compressing twice:
+produces the same bytes python-docx did, without importing python-docx (whose import
+alone costs more than a whole conversion):
 
-- a template's XML parts are parsed only when the writer asks for one; the others are
-  written as python-docx would re-serialise them;
-- python-docx's blank template is read, normalised and kept once per process
-  (:func:`house_template`), and the compressed form of its unchanging parts is cached;
-- the zip is written once, members in a fixed order with a fixed timestamp.
+- a reference document's XML parts are parsed only when the writer asks for one; the
+  others are written as python-docx re-serialised them;
+- a part can hold its bytes already compressed (the shipped house template), and the
+  compressed form of parts every document shares is cached per process;
+- the zip is written once, members in a fixed order with a fixed timestamp, laid out
+  byte for byte as :mod:`zipfile` writes them.
 
-lxml is imported only when a part is parsed or serialised.
+lxml is imported only when a part is parsed or serialised; :mod:`zipfile` only to read a
+reference document.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def serialize_xml(element) -> bytes:
     return etree.tostring(element, encoding="UTF-8", standalone=True)
 
 
-def _escape_attribute(value: str) -> str:
+def escape_attribute(value: str) -> str:
+    """An attribute value escaped as lxml writes it."""
     return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
             .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
 
@@ -139,8 +142,8 @@ class Relationships:
         for rel_id, (reltype, target, external) in self.items.items():
             ref = target if external else posixpath.relpath(target.name, self.base_uri)
             mode = ' TargetMode="External"' if external else ""
-            out.append(f'<Relationship Id="{_escape_attribute(rel_id)}" Type="{_escape_attribute(reltype)}" '
-                       f'Target="{_escape_attribute(ref)}"{mode}/>')
+            out.append(f'<Relationship Id="{escape_attribute(rel_id)}" Type="{escape_attribute(reltype)}" '
+                       f'Target="{escape_attribute(ref)}"{mode}/>')
         out.append("</Relationships>")
         return "".join(out).encode("utf-8")
 
@@ -150,11 +153,12 @@ class Part:
     or, once asked for, a parsed XML tree."""
 
     def __init__(self, name: str, content_type: str, *, blob: bytes | None = None, element=None,
-                 static: bool = False) -> None:
+                 static: bool = False, compressed: tuple[int, int, bytes] | None = None) -> None:
         self.name = name
         self.content_type = content_type
         self.blob = blob
         self._element = element
+        self.compressed = compressed  # (CRC-32, size, deflated bytes) of a part copied as it is
         self.static = static  # same bytes in every document: compress once per process
         self.rels = Relationships(posixpath.dirname(name))
 
@@ -162,7 +166,8 @@ class Part:
     def element(self):
         """The part's XML tree (parsed on first use; the part is then written from the tree)."""
         if self._element is None:
-            self._element = parse_xml(self.blob)
+            self._element = parse_xml(self.data())
+            self.compressed = None
             self.static = False
         return self._element
 
@@ -170,10 +175,21 @@ class Part:
         return self.rels.relate_to(target, reltype, is_external=is_external)
 
     def data(self) -> bytes:
-        return serialize_xml(self._element) if self._element is not None else self.blob
+        if self._element is not None:
+            return serialize_xml(self._element)
+        if self.blob is None and self.compressed is not None:
+            return inflate(self.compressed)
+        return self.blob
+
+    def payload(self):
+        """What the zip holds: the part's bytes, or its (CRC-32, size, deflated bytes)."""
+        if self._element is None and self.blob is None and self.compressed is not None:
+            return self.compressed
+        return self.data()
 
     def set_blob(self, blob: bytes, *, static: bool) -> None:
         self._element = None
+        self.compressed = None
         self.blob = blob
         self.static = static
 
@@ -213,7 +229,7 @@ class Package:
             "_rels/.rels": (self.rels.xml(), False),
         }
         for part in parts:
-            members[part.name.lstrip("/")] = (part.data(), part.static)
+            members[part.name.lstrip("/")] = (part.payload(), part.static)
             if len(part.rels):
                 folder, file_name = posixpath.split(part.name)
                 members[posixpath.join(folder, "_rels", file_name + ".rels").lstrip("/")] = (part.rels.xml(), False)
@@ -233,11 +249,11 @@ def _content_types(parts: list[Part]) -> bytes:
             overrides[part.name] = part.content_type
     out = [f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<Types xmlns=\"{CONTENT_TYPES_NS}\">"]
     for extension in sorted(defaults):
-        out.append(f'<Default Extension="{_escape_attribute(extension)}" '
-                   f'ContentType="{_escape_attribute(defaults[extension])}"/>')
+        out.append(f'<Default Extension="{escape_attribute(extension)}" '
+                   f'ContentType="{escape_attribute(defaults[extension])}"/>')
     for name in sorted(overrides):
-        out.append(f'<Override PartName="{_escape_attribute(name)}" '
-                   f'ContentType="{_escape_attribute(overrides[name])}"/>')
+        out.append(f'<Override PartName="{escape_attribute(name)}" '
+                   f'ContentType="{escape_attribute(overrides[name])}"/>')
     out.append("</Types>")
     return "".join(out).encode("utf-8")
 
@@ -385,30 +401,55 @@ def _compress(data: bytes, static: bool) -> tuple[int, bytes]:
     return result
 
 
-def write_zip(members: list[tuple[str, bytes, bool]]) -> bytes:
+def write_zip(members: list[tuple[str, object, bool]]) -> bytes:
     """A deflated zip of (name, data, static) in the given order, laid out byte for byte as
-    :mod:`zipfile` writes it with a fixed timestamp and mode 644."""
+    :mod:`zipfile` writes it with a fixed timestamp and mode 644.  ``data`` is bytes, or
+    (CRC-32, size, deflated bytes) of data compressed already."""
     year, month, day, hour, minute, second = ZIP_TIMESTAMP
     dos_date = (year - 1980) << 9 | month << 5 | day
     dos_time = hour << 11 | minute << 5 | second // 2
     out = io.BytesIO()
     central = []
     for name, data, static in members:
-        crc, compressed = _compress(data, static)
+        if isinstance(data, tuple):
+            crc, size, compressed = data
+        else:
+            (crc, compressed), size = _compress(data, static), len(data)
         try:
             encoded, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             encoded, flags = name.encode("utf-8"), 0x800
         offset = out.tell()
         out.write(struct.pack("<4s2B4HL2L2H", b"PK\003\004", 20, 0, flags, 8, dos_time, dos_date,
-                              crc, len(compressed), len(data), len(encoded), 0))
+                              crc, len(compressed), size, len(encoded), 0))
         out.write(encoded)
         out.write(compressed)
         central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\001\002", 20, 0, 20, 0, flags, 8, dos_time, dos_date,
-                                   crc, len(compressed), len(data), len(encoded), 0, 0, 0, 0, 0o644 << 16, offset)
+                                   crc, len(compressed), size, len(encoded), 0, 0, 0, 0, 0o644 << 16, offset)
                        + encoded)
     start = out.tell()
     directory = b"".join(central)
     out.write(directory)
     out.write(struct.pack("<4s4H2LH", b"PK\005\006", 0, 0, len(members), len(members), len(directory), start, 0))
     return out.getvalue()
+
+
+def read_zip_members(data: bytes) -> dict[str, tuple[int, int, bytes]]:
+    """Name -> (CRC-32, size, deflated bytes) of a zip written by :func:`write_zip` (trusted
+    data shipped with briefconv, read without :mod:`zipfile`)."""
+    members = {}
+    offset = 0
+    while data.startswith(b"PK\003\004", offset):
+        (_, _, _, _, method, _, _, crc, compressed_size, size, name_length,
+         extra_length) = struct.unpack_from("<4s2B4HL2L2H", data, offset)
+        if method != 8:
+            raise ValueError("only deflated members are read")
+        start = offset + 30 + name_length + extra_length
+        name = data[offset + 30:offset + 30 + name_length].decode("utf-8")
+        members[name] = (crc, size, data[start:start + compressed_size])
+        offset = start + compressed_size
+    return members
+
+
+def inflate(member: tuple[int, int, bytes]) -> bytes:
+    return zlib.decompress(member[2], -15)
