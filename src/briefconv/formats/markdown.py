@@ -246,7 +246,9 @@ def _yaml_lines(value: Any, indent: int) -> Iterable[str]:
                 yield f"{pad}{_yaml_scalar(str(key))}: {_yaml_scalar(str(item))}\n"
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, dict):
+            if isinstance(item, dict) and not item:
+                yield f"{pad}- {{}}\n"
+            elif isinstance(item, dict):
                 # the first key shares the dash's line; the rest align under it
                 first, *rest = list(_yaml_lines(item, indent + 2))
                 yield f"{pad}- {first[indent + 2:]}"
