@@ -60,6 +60,19 @@ def note_refs(blocks) -> list[str]:
     return found
 
 
+def shape(blocks) -> list:
+    """Each block's kind and visible text (lists item by item), without inline styling."""
+    out = []
+    for block in blocks:
+        if isinstance(block, ir.ListBlock):
+            out.append(("list", block.ordered, [shape(item) for item in block.items]))
+        elif isinstance(block, ir.BlockQuote):
+            out.append(("quote", shape(block.blocks)))
+        else:
+            out.append((type(block).__name__, plain(block.children)))
+    return out
+
+
 def note_text(doc: ir.Document, label: str) -> str:
     note = next(n for n in doc.notes if n.label == label)
     return " ".join(plain(b.children) for b in note.blocks)
@@ -826,3 +839,20 @@ def test_acknowledgments_before_the_body_do_not_swallow_it():
     assert len(paragraphs(doc)) == 2
     assert doc.back[0] == ir.Heading(1, (ir.Text("Acknowledgements"),))
     assert len(doc.back) == 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["synthetic-bullets-utf16", "synthetic-allcaps-cp1252", "synthetic-ranks-setext", "synthetic-email-headers"],
+)
+def test_synthetic_briefs_through_pdf_and_pdftotext_read_back_the_same(name):
+    before, after = synthetic(f"{name}.txt"), synthetic(f"{name}-via-pdf-layout.txt")
+    # a PDF shows no '*' or '**' and sets setext and ATX headings alike: compare the
+    # kinds of block, their text and where the notes are referenced
+    assert shape(after.blocks) == shape(before.blocks)
+    assert shape(after.back) == shape(before.back)
+    assert note_refs(after.blocks) == note_refs(before.blocks)
+    assert [note_text(after, n.label) for n in after.notes] == [note_text(before, n.label) for n in before.notes]
+    for field_name in ("title", "date", "series", "publisher", "licence", "keywords"):
+        assert getattr(after.metadata, field_name) == getattr(before.metadata, field_name), field_name
+    assert [a.name for a in after.metadata.authors] == [a.name for a in before.metadata.authors]

@@ -417,7 +417,16 @@ def _heading_above_text(lines: list[str]) -> int:
         return 0
     if numbered:
         return 1 if len(first) < 0.8 * width else 0
-    if len(lines) < 3 or heading_style(Chunk([first]), Chunk(lines[1:])) is None:
+    if heading_style(Chunk([first]), Chunk(lines[1:])) is None:
+        return 0
+    rest = " ".join(line.strip() for line in lines[1:])
+    letters = [c for c in first if c.isalpha()]
+    capitalised = _title_case_ratio(first) >= 0.7 or (letters and all(c.isupper() for c in letters))
+    if capitalised and rules.word_count(first) <= 10 and rules.word_count(rest) >= 6 and (
+        rules.ends_sentence(rest) or rest.endswith(":")
+    ):
+        return 1  # 'Why It Matters' over a short paragraph, no blank line between
+    if len(lines) < 3:
         return 0
     if _indent(second) > _indent(lines[0]):
         return 1  # the text below starts with a first-line indent
@@ -538,6 +547,7 @@ class FrontLine:
     kind: str = ""  # '' until a rule claims it
     value: object = None
     email: str | None = None  # 'From: Name <address>' gives both
+    column: bool = False  # one of several fields of a masthead line set in columns
 
 
 @dataclass
@@ -948,8 +958,9 @@ def read_front(chunks: list[Chunk]) -> tuple[Front, int]:
             break
         start = len(lines)
         for raw in chunk.lines:
-            for field_text in _front_fields(raw):
-                line = FrontLine(field_text, end)
+            fields = _front_fields(raw)
+            for field_text in fields:
+                line = FrontLine(field_text, end, column=len(fields) > 1)
                 for rule in FRONT_RULES:
                     if rule(line):
                         break
@@ -1049,7 +1060,10 @@ def _title_claimed_as_publisher(lines: list[FrontLine]) -> None:
     """'The Future of the Shanghai Cooperation Organisation' above the by-line is the
     title, though it names an organisation: with nothing else above the authors to be
     the title, the last such line before them is."""
-    first_author = next((i for i, ln in enumerate(lines) if ln.kind in ("authors", "author+role")), None)
+    first_author = next((
+        i for i, ln in enumerate(lines)
+        if ln.kind in ("authors", "author+role") or ln.kind == "" and rules.looks_like_name(ln.text)
+    ), None)
     if first_author is None or any(ln.kind == "" for ln in lines[:first_author]):
         return
     for line in reversed(lines[:first_author]):
@@ -1081,6 +1095,12 @@ def assemble_front(lines: list[FrontLine]) -> Front:
         kind, value = line.kind, line.value
         if kind == "" and any(line.text.lower() in e for e in echoes) and front.title is None:
             continue  # 'In Focus' above 'CAPSS In Focus: 03/2026': part of the masthead
+        if kind == "" and line.column:
+            # a field of a masthead set in columns is never the title; 'Name 41' is a series
+            m = _NAME_NUMBER.fullmatch(line.text)
+            if m and front.series is None:
+                front.series = (m.group(1), m.group(2))
+            continue
         if kind == "" or (kind == "publisher" and front.title is None and line.text != (front.publisher or "").upper() and line.text.lower() not in echoes):
             following = lines[index + 1] if index + 1 < len(lines) else None
             if front.title is None and kind == "" and following is not None and following.kind == "role" and (
@@ -1178,6 +1198,9 @@ def assemble_front(lines: list[FrontLine]) -> Front:
             front.abstract = str(value)
     _prefer_printed_spelling(front)
     return front
+
+
+_NAME_NUMBER = re.compile(r"([A-Z][^\d]{1,60}?)\s+(\d[\d/.\-]{0,15})")
 
 
 def _continues_title(title: str, line: str, strict: bool = False) -> bool:
@@ -1322,8 +1345,14 @@ def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
 
 
 def _is_licence_chunk(chunk: Chunk) -> bool:
-    text = chunk.text.lower()
-    return len(text) < 600 and ("licensed under" in text or "licenced under" in text) and "creative commons" in text
+    """'This work is licensed under …', '© 2026 X. Licensed under CC BY 4.0.' in the body."""
+    text = chunk.text.strip()
+    lower = text.lower()
+    if len(text) > 600:
+        return False
+    if lower.startswith(("©", "copyright ", "this work is licen", "licensed under", "licenced under")):
+        return True
+    return ("licensed under" in lower or "licenced under" in lower) and rules.licence_url(text) is not None
 
 
 def _headless_notes_start(chunks: list[Chunk]) -> int | None:
@@ -1412,10 +1441,12 @@ _ORDERED_ITEM = re.compile(r"\s*(?P<n>\d{1,3}|[a-z])(?P<p>[.)])\s+(?=\S)|\s*\((?
 def _bullet(line: str) -> int | None:
     """Index where the item text starts when ``line`` starts with a bullet."""
     stripped = line.lstrip()
-    if len(stripped) >= 3 and stripped[0] in rules.BULLETS and stripped[1] == " " and stripped[2] != " ":
-        if stripped[0] in "-*–—>" and stripped[:3] in ("- -", "* *"):
-            return None
-        return len(line) - len(stripped) + 2
+    if len(stripped) >= 3 and stripped[0] in rules.BULLETS and stripped[1] == " ":
+        text = stripped[1:].lstrip()
+        gap = len(stripped) - 1 - len(text)
+        if not text or stripped[:3] in ("- -", "* *") or gap > 6 or gap > 1 and stripped[0] in "-*–—":
+            return None  # '- - -' is a rule; '-      x' is layout, not a bullet
+        return len(line) - len(text)
     return None
 
 
@@ -1505,7 +1536,7 @@ def build_blocks(chunks: list[Chunk], joiner: Joiner) -> list[RawBlock]:
                     if _continues_list(previous_list, part):
                         previous_list.items.extend(part.items)
                         continue
-                blocks.append(RawBlock("list", raw_list=part))
+                blocks.append(RawBlock("list", raw_list=part, joiner=joiner))
             else:
                 blocks.append(RawBlock("para", part, broken=chunk.broken, joiner=joiner))
     return blocks
@@ -1848,16 +1879,17 @@ def to_ir_blocks(raw_blocks: list[RawBlock], resolver: MarkerResolver | None) ->
             paragraphs = [block.joiner.join(p) for p in block.quoted if any(line for line in p)]
             out.append(ir.BlockQuote(tuple(ir.Paragraph(body_inlines(p, resolver)) for p in paragraphs)))
         elif block.raw_list is not None:
-            out.append(_list_block(block.raw_list, resolver))
+            out.append(_list_block(block.raw_list, resolver, block.joiner))
     return tuple(out)
 
 
-def _list_block(raw: RawList, resolver: MarkerResolver | None) -> ir.ListBlock:
+def _list_block(raw: RawList, resolver: MarkerResolver | None, joiner: Joiner | None) -> ir.ListBlock:
     items = []
     for lines, nested in raw.items:
-        item: list[ir.Block] = [ir.Paragraph(body_inlines(" ".join(lines), resolver))]
+        text = joiner.join(lines) if joiner else " ".join(lines)
+        item: list[ir.Block] = [ir.Paragraph(body_inlines(text, resolver))]
         if nested is not None:
-            item.append(_list_block(nested, resolver))
+            item.append(_list_block(nested, resolver, joiner))
         items.append(tuple(item))
     return ir.ListBlock(raw.ordered, tuple(items), raw.start)
 
@@ -1875,6 +1907,7 @@ def read_txt(data: bytes, options: Mapping[str, str]) -> ir.Document:
     chunks = split_run_in_headings(split_unwrapped(make_chunks(pages)))
     joiner = Joiner(text)
     front, body_start = read_front(chunks)
+    chunks = chunks[:body_start] + drop_running_mastheads(chunks[body_start:], front)
     regions = split_regions(chunks[body_start:], joiner)
     raw_notes = _merge_notes(page_notes, regions.notes)
     notes = build_notes(raw_notes, joiner)
@@ -1886,6 +1919,31 @@ def read_txt(data: bytes, options: Mapping[str, str]) -> ir.Document:
     _report_doubts(resolver, notes)
     metadata = _metadata(front, regions)
     return ir.Document(metadata=metadata, blocks=blocks, back=back, notes=notes)
+
+
+def drop_running_mastheads(chunks: list[Chunk], front: Front) -> list[Chunk]:
+    """A running head set in columns that repeats the title block ('Briefing Note 4/2026
+    ⟶ Water, Power and Peace…') is furniture even on a page of its own; the text around
+    it was broken by a page."""
+    known = [s.lower() for s in (front.title, front.subtitle, front.publisher) if s]
+    if front.series:
+        name, number = front.series
+        known += [s.lower() for s in (name, f"{name} {number}", f"{name}: {number}", f"{name} No. {number}") if s]
+    out: list[Chunk] = []
+    dropped = False
+    for chunk in chunks:
+        fields = _front_fields(chunk.lines[0]) if len(chunk.lines) == 1 else []
+        if len(fields) >= 2 and any(
+            f.lower() in known or front.title and front.title.lower().startswith(f.lower()) and len(f) > 15
+            or rules.date_line(f) for f in fields
+        ):
+            dropped = True
+            continue
+        if dropped:
+            chunk = Chunk(chunk.lines, True)
+            dropped = False
+        out.append(chunk)
+    return out
 
 
 def _take_abstract(raw_blocks: list[RawBlock], front: Front) -> None:
