@@ -40,6 +40,7 @@ document gives the same bytes in any process.
 
 from __future__ import annotations
 
+import _thread
 import importlib.util
 import re
 import sys
@@ -968,6 +969,9 @@ def narrow_wide_classes(pattern: str, flags: int = 0) -> str:
     return _WIDE_CLASS.sub(alternation, pattern)
 
 
+_IMPORT_LOCK = _thread.allocate_lock()
+
+
 def import_reportlab_platypus() -> None:
     """Import reportlab.platypus without its slowest start-up costs.
 
@@ -980,8 +984,12 @@ def import_reportlab_platypus() -> None:
     hyphenation patterns of its own never uses (about 20 ms): they are loaded
     lazily, when something first touches them.
     """
-    if "reportlab.platypus.paragraph" in sys.modules:
-        return
+    with _IMPORT_LOCK:  # one thread swaps re.compile and sys.modules entries, and puts them back
+        if "reportlab.platypus.paragraph" not in sys.modules:
+            _import_reportlab_platypus()
+
+
+def _import_reportlab_platypus() -> None:
     pyphen_dictionaries()
     import_lazily("PIL.Image")
     # 'import pyphen' would load a lazy module at once (the import system reads its
