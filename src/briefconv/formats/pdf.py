@@ -712,7 +712,7 @@ class FontMetricsMemo:
     grows past ``limit`` entries, which keeps memory bounded however long the brief.
     """
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 50_000) -> None:  # some 13 MB at most
         from reportlab.pdfbase import pdfmetrics
 
         # closures over locals: these run some ten thousand times a brief
