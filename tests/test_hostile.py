@@ -160,10 +160,11 @@ def test_output_folder_that_does_not_exist(tmp_path):
 
 def test_unknown_format_is_named(tmp_path):
     source = tmp_path / "brief.txt"
-    source.write_bytes(b"A title\n\nSome text.\n")
+    source.write_bytes("A caf\u00e9 title\n\nSome text.\n".encode("cp1252"))  # reading it would warn
     result = run_capped(source.name, "-t", "wordperfect", cwd=tmp_path)
     line = assert_clean_failure(result, names="'wordperfect'", folder=tmp_path, inputs={source.name})
     assert "unknown format" in line
+    assert stderr_of(result).count("\n") == 1, "the input was read before the format was checked"
 
 
 def test_unknown_input_format_is_named(tmp_path):

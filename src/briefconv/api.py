@@ -275,6 +275,8 @@ def convert(
     """
     targets = [to] if isinstance(to, str) else list(to)
     options = dict(options or {})
+    for target in targets:  # a misspelt format fails before a large input is read
+        get_registry().writer(target)
     data, name = load_source(source)
     document = read_bytes(data, name, from_format, options=options)
     document = apply_filters(with_metadata(document, metadata or {}), filters, options)
