@@ -171,6 +171,10 @@ def test_same_frag_agrees_with_reportlab_on_the_sample(sample_doc, styles):
         if isinstance(block, ir.Paragraph):
             fragments += pdf.markup_fragments(markup.render(block.children), styles["body"])[1]
     fragments += pdf.markup_fragments("<br/>x", styles["note"])[1]
+    partial = fragments[0].clone()  # fragments missing a style attribute, or with more
+    del partial.link
+    with_background = fragments[0].clone(backColor=None)
+    fragments += [partial, with_background, with_background.clone(nobr=True)]
     assert len(fragments) > 20
     for one in fragments:
         for other in fragments:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import _thread
 import importlib.util
+import operator
 import re
 import sys
 from pathlib import Path
@@ -686,21 +687,31 @@ class _Typesetter:
 
 _FRAG_STYLE = ("fontName", "fontSize", "textColor", "rise", "us_lines", "link", "backColor", "nobr")
 _ABSENT = object()
+_usual_frag_style = operator.itemgetter(*_FRAG_STYLE[:6])  # every fragment has these six
 
 
 def same_frag(one, other) -> int:
     """reportlab's ``sameFrag``: whether two fragments can share one run of text.
 
     The C version in ``_rl_accel`` takes about 4 µs a call (a tenth of the whole
-    layout); this one gives the same answers three times faster, mostly because an
+    layout); this one gives the same answers four times faster, mostly because an
     attribute shared by both (a style's colour) is the same object and needs no
-    Python-level ``Color.__eq__``.
+    Python-level ``Color.__eq__`` (tuples compare items by identity first).
     """
     one_attrs, other_attrs = one.__dict__, other.__dict__  # fragments have no class-level defaults
     if "cbDefn" in one_attrs or "lineBreak" in one_attrs or "cbDefn" in other_attrs or "lineBreak" in other_attrs:
         return 0
+    try:
+        if _usual_frag_style(one_attrs) != _usual_frag_style(other_attrs):
+            return 0
+    except KeyError:
+        return _same_frag_attributes(one_attrs, other_attrs, _FRAG_STYLE)
+    return _same_frag_attributes(one_attrs, other_attrs, _FRAG_STYLE[6:])
+
+
+def _same_frag_attributes(one_attrs: dict, other_attrs: dict, names) -> int:
     mine_of, theirs_of = one_attrs.get, other_attrs.get
-    for name in _FRAG_STYLE:
+    for name in names:
         mine, theirs = mine_of(name, _ABSENT), theirs_of(name, _ABSENT)
         if mine is not theirs and (mine is _ABSENT or theirs is _ABSENT or mine != theirs):
             return 0
