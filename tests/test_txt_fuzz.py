@@ -122,6 +122,10 @@ TITLES = [
     "Water, Power and Peace on the Mekong", "The Quiet Arms Race in Southeast Asia",
     "Undersea Cables and Regional Security", "Why Middle Powers Hedge",
 ]
+ORDINALS = (
+    "Firstly Secondly Thirdly Fourthly Fifthly Sixthly Seventhly Eighthly Ninthly Tenthly "
+    "Eleventhly Twelfthly Thirteenthly"
+).split()
 SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 MARKERS = {
     "super": lambda n: str(n).translate(SUPER),
@@ -152,12 +156,13 @@ def briefs(draw):
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     heading_style = draw(st.sampled_from(["title", "caps", "numbered"]))
     pages = draw(st.booleans())
+    run_in = draw(st.booleans())  # no blank line between a heading and its text
     title = draw(st.sampled_from(TITLES))
     byline = draw(st.sampled_from(["By Anna Kowalski", "Anna Kowalski", "Dr Anna Kowalski"]))
     date = draw(st.sampled_from(["3 March 2026", "March 3, 2026", "Updated March 3, 2026", "2026-03-03"]))
     return dict(sections=sections, marker=marker, entry=entry, notes_heading=notes_heading,
                 width=width, newline=newline, title=title, byline=byline, date=date,
-                heading_style=heading_style, pages=pages)
+                heading_style=heading_style, pages=pages, run_in=run_in)
 
 
 def heading_text(brief, index: int, heading: str) -> str:
@@ -175,14 +180,21 @@ def render(brief) -> tuple[str, int]:
     n = 0
     for index, (heading, paragraphs) in enumerate(brief["sections"], start=1):
         out.append(heading_text(brief, index, heading))
+        first = True
         for sentences in paragraphs:
             n += 1
             sentences = list(sentences)
+            # every paragraph opens with its own word, as real text never repeats a line
+            sentences[0] = f"{ORDINALS[n - 1]} {sentences[0][0].lower()}{sentences[0][1:]}"
             sentences[0] = sentences[0] + MARKERS[brief["marker"]](n)  # a note after the first sentence
             text = " ".join(sentences)
             if brief["width"]:
                 text = textwrap.fill(text, brief["width"], break_long_words=False, break_on_hyphens=False)
-            out.append(text)
+            if first and brief["run_in"]:
+                out[-1] += "\n" + text  # the heading runs into its text, as pdftotext leaves it
+            else:
+                out.append(text)
+            first = False
     out.append(brief["notes_heading"])
     out.append("\n".join(f"{ENTRIES[brief['entry']](i)}Source number {i} for this brief." for i in range(1, n + 1)))
     if brief["pages"]:
@@ -202,8 +214,10 @@ def paginate(blocks: list[str]) -> list[str]:
                 page += 1
             out.append("Global Policy Watch | Issue 41")
         lines = block.split("\n")
-        # (a page break right after a full stop is a paragraph break for any reader)
-        if len(lines) >= 3 and not ends_sentence(lines[0]) and not block.startswith(("Notes", "Foot", "End", "Ref", "NOTES", "ENDNOTES")):
+        heading_first = any(lines[0].upper().endswith(h.upper()) for h in HEADINGS)
+        # (a page break right after a full stop is a paragraph break for any reader;
+        # a heading is kept with its text, as typesetters do)
+        if len(lines) >= 3 and not heading_first and not ends_sentence(lines[0]) and not block.startswith(("Notes", "Foot", "End", "Ref", "NOTES", "ENDNOTES")):
             out.append(lines[0])
             out.append(f"- {page} -\f")
             page += 1
