@@ -848,16 +848,18 @@ def _complete_styles(styles_root) -> dict[str, str]:
     """Add the note, title-block and hyperlink styles a template lacks (and built-in styles
     a stripped-down template lacks); return lower-case style name -> style id."""
     existing = _style_names(styles_root)
+    existing_ids = set(existing.values())
+    style_ids = dict(existing)
     body_size = _default_font_half_points(styles_root) or LOOK.body_half_points
     for style in [*notes_xml.note_style_elements(body_size), *_brief_style_elements(), _hyperlink_style()]:
         name = style.find(w("name")).get(w("val")).lower()
         style_id = style.get(w("styleId"))
         if name in existing:
             continue
-        if style_id in existing.values():  # same id under another name: keep theirs
+        if style_id in existing_ids:  # same id under another name: keep theirs
             continue
         styles_root.append(style)
-    style_ids = _style_names(styles_root)
+        style_ids.setdefault(name, style_id)
     # Built-in styles a stripped-down template may lack: take python-docx's own.
     missing = [n for n in _BUILTIN_STYLE_NAMES if n not in style_ids]
     if missing:
@@ -958,12 +960,13 @@ def _insert_section_child(section_properties, element) -> None:
 def _style_names(styles_root) -> dict[str, str]:
     """Lower-case style name -> style id."""
     names = {}
-    for style in styles_root.findall(w("style")):
-        name = style.find(w("name"))
-        style_id = style.get(w("styleId"))
+    name_tag, id_attribute, value_attribute = w("name"), w("styleId"), w("val")
+    for style in styles_root.iterchildren(w("style")):
+        style_id = style.get(id_attribute)
         if style_id is None:
             continue
-        names.setdefault((name.get(w("val")) if name is not None else style_id).lower(), style_id)
+        name = next(style.iterchildren(name_tag), None)
+        names.setdefault((name.get(value_attribute) if name is not None else style_id).lower(), style_id)
     return names
 
 

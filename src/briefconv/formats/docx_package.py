@@ -159,6 +159,7 @@ class Part:
         self.blob = blob
         self._element = element
         self.compressed = compressed  # (CRC-32, size, deflated bytes) of a part copied as it is
+        self.unparsed_xml = False  # blob is XML as the template had it, written re-serialised
         self.static = static  # same bytes in every document: compress once per process
         self.rels = Relationships(posixpath.dirname(name))
 
@@ -166,7 +167,7 @@ class Part:
     def element(self):
         """The part's XML tree (parsed on first use; the part is then written from the tree)."""
         if self._element is None:
-            self._element = parse_xml(self.data())
+            self._element = parse_xml(self.blob if self.unparsed_xml else self.data())
             self.compressed = None
             self.static = False
         return self._element
@@ -179,6 +180,8 @@ class Part:
             return serialize_xml(self._element)
         if self.blob is None and self.compressed is not None:
             return inflate(self.compressed)
+        if self.unparsed_xml:
+            return serialize_xml(parse_xml(self.blob))
         return self.blob
 
     def payload(self):
@@ -190,6 +193,7 @@ class Part:
     def set_blob(self, blob: bytes, *, static: bool) -> None:
         self._element = None
         self.compressed = None
+        self.unparsed_xml = False
         self.blob = blob
         self.static = static
 
@@ -320,8 +324,10 @@ def _load_part(name: str, read, defaults, overrides, static: bool) -> Part:
     if content_type is None:
         raise KeyError(f"no content type for part {name}")
     if content_type in XML_PART_TYPES:
-        # python-docx re-serialises the XML parts it parses; so do we, once, here
-        return Part(name, content_type, blob=serialize_xml(parse_xml(blob)), static=static)
+        # python-docx re-serialises the XML parts it parses; so do we, when writing the part
+        part = Part(name, content_type, blob=blob, static=static)
+        part.unparsed_xml = True
+        return part
     return Part(name, content_type, blob=blob, static=static)
 
 
@@ -368,6 +374,7 @@ def _copy_package(source: Package) -> Package:
         copy = copies.get(id(part))
         if copy is None:
             copy = Part(part.name, part.content_type, blob=part.blob, static=part.static)
+            copy.unparsed_xml = part.unparsed_xml
             copies[id(part)] = copy
             copy_rels(part.rels, copy.rels)
         return copy
