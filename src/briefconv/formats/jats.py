@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from briefconv import ir
 from briefconv.errors import InputError, MissingMetadataError, warn
 from briefconv.hookspecs import hookimpl
+from briefconv.plaintext import plain_text
 from briefconv.plugins import Format
 
 if TYPE_CHECKING:  # lxml is imported only by the functions that need it
@@ -322,7 +323,7 @@ def _back_matter(back: etree._Element, blocks: tuple[ir.Block, ...], ctx: _Write
         if not isinstance(head, ir.Heading):
             _sections(_sub(back, "notes", id=f"back-{number}"), tuple(group), ctx, f"back-{number}")
             continue
-        tag = "ack" if _ACK_TITLE.match("".join(_plain(head.children))) else "sec"
+        tag = "ack" if _ACK_TITLE.match(plain_text(head.children)) else "sec"
         element = _sub(back, tag, id=f"back-{number}")
         _inlines(_sub(element, "title"), squeeze(_writable(head.children, ctx, keep=True)), ctx)
         _sections(element, tuple(group[1:]), ctx, f"back-{number}")
@@ -387,16 +388,6 @@ def _shows_nothing(block: ir.Block) -> bool:
     if isinstance(block, ir.Paragraph):
         return not squeeze(block.children)
     return isinstance(block, ir.ListBlock) and not block.items
-
-
-def _plain(inlines: Iterable[ir.Inline]) -> Iterable[str]:
-    for node in inlines:
-        if isinstance(node, ir.Text):
-            yield node.text
-        elif isinstance(node, ir.LineBreak):
-            yield " "
-        elif hasattr(node, "children"):
-            yield from _plain(node.children)
 
 
 def _notes(back: etree._Element, notes: tuple[ir.Note, ...], ctx: _WriteContext) -> None:
@@ -1288,7 +1279,7 @@ def _paragraph_of(inlines: list[ir.Inline]) -> list[ir.Block]:
 
 
 def _plain_inlines(inlines: Iterable[ir.Inline]) -> str:
-    return normal_text("".join(_plain(inlines)))
+    return normal_text(plain_text(inlines))
 
 
 def _only_note_refs(inlines: list[ir.Inline]) -> bool:

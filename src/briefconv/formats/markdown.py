@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping
 from briefconv import ir
 from briefconv.errors import InputError, warn
 from briefconv.hookspecs import hookimpl
+from briefconv.plaintext import plain_text
 from briefconv.plugins import Format
 
 # ============================================================================ writer
@@ -104,7 +105,7 @@ class _Writer:
         return f"{lead}{mark}{stripped}{mark}{trail}"
 
     def _script(self, mark: str, children: tuple[ir.Inline, ...]) -> str:
-        text = _plain_text(children)
+        text = plain_text(children)
         if not text:
             return ""
         return mark + _escape(text).replace(" ", "\\ ") + mark
@@ -186,18 +187,6 @@ class _Writer:
         parts += self.blocks(body)
         parts += [self.note(n) for n in self.document.notes]
         return "\n\n".join(p for p in parts if p) + "\n"
-
-
-def _plain_text(nodes: Iterable[ir.Inline]) -> str:
-    out = []
-    for node in nodes:
-        if isinstance(node, ir.Text):
-            out.append(node.text)
-        elif isinstance(node, ir.LineBreak):
-            out.append(" ")
-        elif hasattr(node, "children"):
-            out.append(_plain_text(node.children))  # type: ignore[attr-defined]
-    return "".join(out)
 
 
 def _metadata_yaml(meta: ir.Metadata) -> str:

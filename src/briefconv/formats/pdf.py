@@ -56,6 +56,7 @@ from typing import Callable, Iterable, Mapping
 from briefconv import ir
 from briefconv.errors import warn
 from briefconv.hookspecs import hookimpl
+from briefconv.plaintext import plain_text as visible_text
 from briefconv.plugins import Format
 
 ACCENT = "#1d3c6e"  # masthead, headings, links: a dark blue that prints well in grey
@@ -71,18 +72,8 @@ MM = 72 / 25.4
 
 
 def plain_text(nodes: Iterable[ir.Inline]) -> str:
-    """The visible text of inline nodes, without marks (for the outline and header)."""
-    out = []
-    for node in nodes:
-        if isinstance(node, ir.Text):
-            out.append(node.text)
-        elif isinstance(node, ir.LineBreak):
-            out.append(" ")
-        elif isinstance(node, ir.NoteRef):
-            continue
-        else:
-            out.append(plain_text(node.children))
-    return re.sub(r"\s+", " ", "".join(out)).strip()
+    """The visible text of inline nodes, white space folded (for the outline and header)."""
+    return " ".join(visible_text(nodes).split())
 
 
 def format_date(iso: str | None) -> str | None:

@@ -36,6 +36,7 @@ from typing import Mapping
 
 from briefconv import ir
 from briefconv.errors import warn
+from briefconv.plaintext import plain_text
 
 GENERATOR = "briefconv-html"
 _SAFE_URL = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
@@ -106,15 +107,7 @@ def write_html(document: ir.Document, options: Mapping[str, str]) -> bytes:
 
 def _text(nodes: tuple[ir.Inline, ...]) -> str:
     """The plain text of inline nodes (for ids, <title> and <meta>)."""
-    parts = []
-    for node in nodes:
-        if isinstance(node, ir.Text):
-            parts.append(node.text)
-        elif isinstance(node, ir.LineBreak):
-            parts.append(" ")
-        elif hasattr(node, "children"):
-            parts.append(_text(node.children))
-    return "".join(parts)
+    return plain_text(nodes)
 
 
 def _attr(value: str) -> str:
