@@ -68,6 +68,8 @@ CORE_PROPERTIES_REL = "http://schemas.openxmlformats.org/package/2006/relationsh
 #: A part larger than this when uncompressed is refused before it is read.
 MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
+#: Reference documents and their parts up to this size are prepared once per process.
+CACHED_PART_BYTES = 4 * 1024 * 1024
 
 PAPER_SIZES = {  # twentieths of a point: width, height, margin
     "a4": (11906, 16838, 1418),
@@ -702,13 +704,26 @@ def _open_template(path: str | None) -> _WordFile:
     except InputError as exc:
         raise exc.with_source(str(path)) from None
     try:
-        word = _WordFile(package_xml.open_package(_template_as_document(data)))
+        word = _WordFile(_reference_package(data))
         _clear_body(word)
     except Exception as exc:  # a broken package raises many kinds (KeyError, ValueError, lxml errors...)
         raise InputError(f"--reference-doc is not a usable .docx file ({type(exc).__name__}: {exc})".split("\n")[0],
                          source=str(path)) from None
     _drop_stale_parts(word)
     return word
+
+
+def _reference_package(data: bytes):
+    """A fresh copy of the reference document's package; reading it is done once per
+    process for documents up to 4 MB (a batch converts many briefs with one template)."""
+    if len(data) > CACHED_PART_BYTES:
+        return package_xml.open_package(_template_as_document(data))
+    return package_xml.copy_package(_read_reference_package(data))
+
+
+@lru_cache(maxsize=2)
+def _read_reference_package(data: bytes):
+    return package_xml.open_package(_template_as_document(data))
 
 
 def _template_as_document(data: bytes) -> bytes:
@@ -1188,10 +1203,12 @@ class _TemplateParts:
             self.section_properties = etree.SubElement(self.body, w("sectPr"))
 
     def prepare_styles(self, language: str | None) -> dict[str, str]:
-        styles_root = self.word.styles_part().element
-        if language:
-            _set_default_language(styles_root, language)
-        return _complete_styles(styles_root)
+        part = self.word.styles_part()
+        if part.unparsed_xml and len(part.blob) <= CACHED_PART_BYTES:  # prepared once per process and language
+            blob, style_ids = _prepared_template_styles(part.blob, language)
+            part.set_blob(blob, static=True)
+            return dict(style_ids)
+        return _prepare_template_styles(part.element, language)
 
     def page_setup(self, paper: str | None) -> None:
         notes_xml.set_note_properties(self.word.settings_part().element, self.section_properties)
@@ -1239,6 +1256,21 @@ class _TemplateParts:
             if element.text is None:
                 element.text = ""  # an empty property is written <x></x>, as before
             root.append(element)
+
+
+def _prepare_template_styles(styles_root, language: str | None) -> dict[str, str]:
+    if language:
+        _set_default_language(styles_root, language)
+    return _complete_styles(styles_root)
+
+
+@lru_cache(maxsize=8)
+def _prepared_template_styles(blob: bytes, language: str | None) -> tuple[bytes, dict[str, str]]:
+    """A reference document's styles part made ready, and its style ids: a batch with one
+    reference document pays for its (often large) styles once."""
+    root = package_xml.parse_xml(blob)
+    style_ids = _prepare_template_styles(root, language)
+    return package_xml.serialize_xml(root), style_ids
 
 
 def _parse_fragment(xml: str, namespaces: Mapping[str, str] | None = None) -> list:

@@ -91,6 +91,12 @@ def escape_attribute(value: str) -> str:
             .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
 
 
+@lru_cache(maxsize=32)
+def _normalised_xml(blob: bytes) -> bytes:
+    """A template's XML part as python-docx wrote it back (parsed and re-serialised)."""
+    return serialize_xml(parse_xml(blob))
+
+
 class Relationships:
     """One part's (or the package's) relationships, in the order they were added."""
 
@@ -181,7 +187,7 @@ class Part:
         if self.blob is None and self.compressed is not None:
             return inflate(self.compressed)
         if self.unparsed_xml:
-            return serialize_xml(parse_xml(self.blob))
+            return _normalised_xml(self.blob) if len(self.blob) <= 4 * 1024 * 1024 else serialize_xml(parse_xml(self.blob))
         return self.blob
 
     def payload(self):
@@ -233,7 +239,9 @@ class Package:
             "_rels/.rels": (self.rels.xml(), False),
         }
         for part in parts:
-            members[part.name.lstrip("/")] = (part.payload(), part.static)
+            # a template's unchanged XML comes from a cache: compress it once too
+            cached = part.unparsed_xml and len(part.blob) <= 4 * 1024 * 1024
+            members[part.name.lstrip("/")] = (part.payload(), part.static or cached)
             if len(part.rels):
                 folder, file_name = posixpath.split(part.name)
                 members[posixpath.join(folder, "_rels", file_name + ".rels").lstrip("/")] = (part.rels.xml(), False)
@@ -355,7 +363,7 @@ def _house_template_bytes() -> bytes:
 def house_template() -> Package:
     """A fresh package from python-docx's blank document; reading and normalising it is
     done once per process, and its parts keep their bytes until the writer changes them."""
-    return _copy_package(_cached_house_package())
+    return copy_package(_cached_house_package())
 
 
 @lru_cache(maxsize=1)
@@ -366,7 +374,7 @@ def _cached_house_package() -> Package:
         raise InputError(f"python-docx's blank template cannot be read ({exc})") from None
 
 
-def _copy_package(source: Package) -> Package:
+def copy_package(source: Package) -> Package:
     """A copy whose parts and relationships can change; part bytes are shared, not copied."""
     copies: dict[int, Part] = {}
 
@@ -391,6 +399,7 @@ def _copy_package(source: Package) -> Package:
 # --------------------------------------------------------------------------- zip
 
 _compressed_cache: dict[bytes, tuple[int, bytes]] = {}
+_compressed_cache_bytes = 0  # at most 32 MB of parts are kept with their compressed form
 
 
 def _compress(data: bytes, static: bool) -> tuple[int, bytes]:
@@ -402,9 +411,12 @@ def _compress(data: bytes, static: bool) -> tuple[int, bytes]:
     compressor = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
     result = (zlib.crc32(data), compressor.compress(data) + compressor.flush())
     if static:
-        if len(_compressed_cache) >= 64:
+        global _compressed_cache_bytes
+        if len(_compressed_cache) >= 64 or _compressed_cache_bytes + len(data) > 32 * 1024 * 1024:
             _compressed_cache.clear()
+            _compressed_cache_bytes = 0
         _compressed_cache[data] = result
+        _compressed_cache_bytes += len(data)
     return result
 
 
