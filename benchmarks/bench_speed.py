@@ -134,6 +134,8 @@ def cli_section(runs: int, folder: Path) -> None:
 
 def _flat_front_matter(markdown: str) -> str:
     body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---\n") else markdown
+    # pandoc's typst writer turns links to #fnN into labels that typst cannot find
+    body = re.sub(r"\[([^\]]*)\]\(#[^)]*\)", r"\1", body)
     title = re.search(r"^title: (.*)$", markdown, re.M)
     return f"---\ntitle: {title.group(1) if title else 'Brief'}\n---\n{body}"
 

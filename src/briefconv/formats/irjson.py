@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import functools
 import re
 import types
 import typing
@@ -43,21 +44,29 @@ def _type_name(cls: type) -> str:
 
 
 _BY_TYPE = {_type_name(cls): cls for cls in _NODE_CLASSES}
+_TYPE_OF = {cls: name for name, cls in _BY_TYPE.items()}
 
 # ------------------------------------------------------------------------ writing
 
 
+@functools.lru_cache(maxsize=None)
+def _keys(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, JSON key) for each field of ``cls``: computed once per class."""
+    return tuple((f.name, f.name.replace("_", "-")) for f in dataclasses.fields(cls))
+
+
 def to_data(value: Any) -> Any:
     """The JSON-ready form of an IR value."""
-    if dataclasses.is_dataclass(value):
+    cls = type(value)
+    if dataclasses.is_dataclass(cls):
         out: dict[str, Any] = {}
-        if type(value) in _NODE_CLASSES:
-            out["type"] = _type_name(type(value))
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
+        if cls in _TYPE_OF:
+            out["type"] = _TYPE_OF[cls]
+        for attribute, key in _keys(cls):
+            item = getattr(value, attribute)
             if item is None or item == () or item == {}:
                 continue
-            out[f.name.replace("_", "-")] = to_data(item)
+            out[key] = to_data(item)
         return out
     if isinstance(value, tuple):
         return [to_data(v) for v in value]
