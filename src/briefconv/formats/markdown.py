@@ -41,6 +41,7 @@ _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _CITATION_LIKE = re.compile(r"(^|(?<=[\s(\[]))@")
 # What would make the start of a paragraph read as another block.
 _BLOCK_START = re.compile(r"^(\s*(?:\d+)?)([#>+-]|(?<=\d)[.)](?=\s|$))")
+_CLOSING_HASHES = re.compile(r"(^|[ \t])(#+[ \t]*)$")
 _SAFE_LABEL = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -141,7 +142,10 @@ class _Writer:
             if level > 6:
                 warn(f"heading level {level} written as level 6 (Markdown has six)")
                 level = 6
-            return "#" * max(level, 1) + " " + self.inlines(block.children).replace("\\\n", " ")
+            text = self.inlines(block.children).replace("\\\n", " ")
+            # a run of # at the end would be taken for the optional closing sequence
+            text = _CLOSING_HASHES.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+            return "#" * max(level, 1) + " " + text
         if isinstance(block, ir.Paragraph):
             text = self.inlines(block.children)
             return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
