@@ -673,3 +673,49 @@ def test_round_trip(fmt):
 
     run()
 
+
+
+# ------------------------------------------------- what the fuzzers found, pinned
+
+P = ir.Paragraph
+T = ir.Text
+FOUND_ROUND_TRIPS = {
+    "md: strong around emphasis (was ***x***)": ("md", ir.Document(blocks=(P((ir.Strong((ir.Emphasis((T("x"),)),)),)),))),
+    "md: emphasis in emphasis": ("md", ir.Document(blocks=(P((ir.Emphasis((ir.Emphasis((T("x"),)),)),)),))),
+    "md: two lists in a row": ("md", ir.Document(blocks=(
+        ir.ListBlock(False, ((P((T("a"),)),),)), ir.ListBlock(False, ((P((T("b"),)),),)),
+        ir.ListBlock(True, ((P((T("c"),)),),), 3), ir.ListBlock(True, ((P((T("d"),)),),), 3)))),
+    "md: heading ending in #": ("md", ir.Document(blocks=(ir.Heading(1, (T("x #"),)), ir.Heading(2, (T("#"),))))),
+    "json: empty note, paragraph and list": ("json", ir.Document(
+        blocks=(P(()), ir.ListBlock(False, ()), ir.BlockQuote(())), notes=(ir.Note("fn1", "1", ()),))),
+}
+FOUND_WRITES = {
+    "md: empty keyword": ir.Document(metadata=ir.Metadata(keywords=("",))),
+    "md: author without a name": ir.Document(metadata=ir.Metadata(authors=(ir.Author(""),))),
+    "docx, jats: control character as language": ir.Document(metadata=ir.Metadata(language="\x1f")),
+    "docx: abstract longer than 255 characters": ir.Document(metadata=ir.Metadata(abstract="word " * 80)),
+    "jats: control character in the label of an empty cross-reference": ir.Document(
+        back=(P((ir.NoteCrossRef("0", (T("\x08"),)),)),), notes=(ir.Note("", "", ()), ir.Note("0", "\x08", ()))),
+    "pdf: empty list and empty list item": ir.Document(
+        blocks=(ir.ListBlock(False, ((),)), ir.ListBlock(False, ()))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOUND_ROUND_TRIPS))
+def test_found_round_trips(case):
+    fmt, document = FOUND_ROUND_TRIPS[case]
+    check_round_trip(fmt, document)
+
+
+@pytest.mark.parametrize("case", sorted(FOUND_WRITES))
+def test_found_writes(case):
+    check_writers_never_fail(FOUND_WRITES[case])
+
+
+@pytest.mark.parametrize("value", [[], {}, 1, None])
+def test_found_json_node_type_that_is_not_a_string(value):
+    import json
+
+    data = json.dumps({"briefconv-ir": 1, "blocks": [{"type": value}]}).encode()
+    with pytest.raises(InputError):
+        reader("json")(data, {})
