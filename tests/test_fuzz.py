@@ -719,3 +719,12 @@ def test_found_json_node_type_that_is_not_a_string(value):
     data = json.dumps({"briefconv-ir": 1, "blocks": [{"type": value}]}).encode()
     with pytest.raises(InputError):
         reader("json")(data, {})
+
+
+def test_found_docx_member_name_flagged_utf8_that_is_not():
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as writing:
+        writing.writestr("\u00e9.xml", b"x")  # a non-ASCII name sets the UTF-8 flag
+    data = archive.getvalue().replace("\u00e9".encode(), b"\xbb\xbb")
+    with pytest.raises(InputError, match="damaged zip"):
+        reader("docx")(data, {})

@@ -771,6 +771,10 @@ def _check_zip_sizes(data: bytes, what: str) -> None:
             raise InputError(f"the {what} is an old-format (.doc) or password-protected Word file; "
                              "save it as an unprotected .docx") from None
         raise InputError(f"the {what} is not a DOCX file (not a zip archive)") from None
+    except (UnicodeDecodeError, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        # zipfile raises these for a zip directory it cannot make sense of (a member name
+        # flagged UTF-8 that is not, impossible offsets)
+        raise InputError(f"the {what} is a damaged zip archive: {exc}") from None
     total = 0
     for info in archive.infolist():
         if info.file_size > MAX_PART_BYTES:
