@@ -467,3 +467,18 @@ def test_compounds_break_at_their_hyphen_or_inside_a_part_never_leaving_a_letter
     pairs = list(hyphenator("en")("Asia-Pacific"))
     assert ("Asia-", "Pacific") in pairs
     assert all(len(head.split("-")[-1]) != 1 and len(tail.split("-")[0]) >= 3 for head, tail in pairs)
+
+
+def test_a_giant_paragraph_is_set_in_pieces_that_keep_every_word():
+    from briefconv.formats.pdf import LONG_PARAGRAPH, split_long_paragraph
+
+    words = " ".join(f"w{i}." if i % 9 == 8 else f"w{i}" for i in range(12_000))
+    inlines = (ir.Text(words), ir.Emphasis((ir.Text("kept whole"),)), ir.Text(" end."))
+    pieces = split_long_paragraph(inlines, LONG_PARAGRAPH)
+    assert len(pieces) > 3
+    rejoined = " ".join(" ".join(n.text for n in p if isinstance(n, ir.Text)) for p in pieces)
+    assert rejoined.split() == (words + " end.").split()
+    assert any(ir.Emphasis((ir.Text("kept whole"),)) in p for p in pieces)
+    assert all(p[0].text[:1] != " " for p in pieces if isinstance(p[0], ir.Text))
+    # pieces end at sentence ends when there are any
+    assert all(p[-1].text.rstrip().endswith(".") for p in pieces[:-1] if isinstance(p[-1], ir.Text))
