@@ -90,7 +90,8 @@ def write_json(document: ir.Document, options: Mapping[str, str]) -> bytes:
 
 
 def _fail(path: str, problem: str) -> typing.NoReturn:
-    raise InputError(f"invalid briefconv JSON at {path or 'top level'}: {problem}")
+    where = path if len(path) <= 80 else "…" + path[-79:]  # deep paths stay one readable line
+    raise InputError(f"invalid briefconv JSON at {where or 'top level'}: {problem}")
 
 
 def _from_data(hint: Any, data: Any, path: str, depth: int) -> Any:
