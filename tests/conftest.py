@@ -16,6 +16,23 @@ CRS_HEARINGS = FIXTURES / "crs_98-317_committee_hearings_web_crlf.txt"
 CRS_SPEAKER = FIXTURES / "crs_R44243_speaker_faq_wrapped70.txt"
 
 
+def block_texts(blocks) -> list[str]:
+    """The visible text of every paragraph and heading, at any depth, white space folded."""
+    from briefconv import ir
+    from briefconv.plaintext import plain_text
+
+    out = []
+    for block in blocks:
+        if isinstance(block, (ir.Paragraph, ir.Heading)):
+            out.append(" ".join(plain_text(block.children).split()))
+        elif isinstance(block, ir.BlockQuote):
+            out += block_texts(block.blocks)
+        elif isinstance(block, ir.ListBlock):
+            for item in block.items:
+                out += block_texts(item)
+    return [t for t in out if t]
+
+
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
     return SAMPLE

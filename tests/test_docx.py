@@ -122,14 +122,7 @@ def note_links(document: ir.Document) -> list[str]:
     return found
 
 
-def plain(inlines) -> str:
-    out = []
-    for inline in inlines:
-        if isinstance(inline, ir.Text):
-            out.append(inline.text)
-        elif hasattr(inline, "children"):
-            out.append(plain(inline.children))
-    return "".join(out)
+from briefconv.plaintext import plain_text as plain  # noqa: E402
 
 
 def headings(document: ir.Document) -> list[tuple[int, str]]:
@@ -611,17 +604,7 @@ def documents(draw):
     return ir.Document(ir.Metadata(title=title), tuple(blocks) + tuple(refs), notes=notes)
 
 
-def texts(blocks) -> list[str]:
-    out = []
-    for block in blocks:
-        if isinstance(block, (ir.Paragraph, ir.Heading)):
-            out.append(" ".join(plain(block.children).split()))
-        elif isinstance(block, ir.BlockQuote):
-            out += texts(block.blocks)
-        elif isinstance(block, ir.ListBlock):
-            for item in block.items:
-                out += texts(item)
-    return [t for t in out if t]
+from conftest import block_texts as texts  # noqa: E402
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

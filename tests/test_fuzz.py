@@ -235,17 +235,7 @@ def tidy(document: ir.Document) -> ir.Document:
         notes=tuple(dataclasses.replace(n, blocks=tidy_blocks(n.blocks)) for n in document.notes))
 
 
-def block_texts(blocks) -> list[str]:
-    out = []
-    for block in blocks:
-        if isinstance(block, (ir.Paragraph, ir.Heading)):
-            out.append(" ".join(plain(block.children).split()))
-        elif isinstance(block, ir.BlockQuote):
-            out += block_texts(block.blocks)
-        elif isinstance(block, ir.ListBlock):
-            for item in block.items:
-                out += block_texts(item)
-    return [t for t in out if t]
+from conftest import block_texts  # noqa: E402
 
 
 def headings(document: ir.Document) -> list[tuple[int, str]]:

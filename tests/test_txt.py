@@ -20,15 +20,7 @@ from conftest import CRS_HEARINGS, CRS_SPEAKER, FIXTURES, SAMPLE
 # ------------------------------------------------------------------ helpers
 
 
-def plain(inlines) -> str:
-    """The visible text of inlines (note references print nothing)."""
-    out = []
-    for node in inlines:
-        if isinstance(node, ir.Text):
-            out.append(node.text)
-        elif hasattr(node, "children"):
-            out.append(plain(node.children))
-    return "".join(out)
+from briefconv.plaintext import plain_text as plain  # noqa: E402  (note references print nothing)
 
 
 def walk(inlines):
