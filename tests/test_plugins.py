@@ -380,3 +380,47 @@ def test_briefconv_plugins_shows_a_broken_plugin_as_failed(site):
     install_fake_dist(site, "briefconv-ghost", "1.0", {"ghost": "briefconv_ghost_is_not_installed"})
     result = briefconv("plugins", env=env_with(site))
     assert any(line.startswith("ghost 1.0") for line in result.out.splitlines())
+
+
+# ----------------------------------------------------------- lazy readers and writers
+
+LAZY_PLUGIN = '''
+from briefconv import Format, hookimpl, lazy
+
+@hookimpl
+def briefconv_register_formats(register):
+    register(Format(name="shout", extensions=(".shout",), writer=lazy("shout_impl:write_shout")))
+'''
+
+LAZY_IMPLEMENTATION = '''
+import os
+with open(os.environ["SHOUT_MARKER"], "a") as marker:
+    marker.write("imported\\n")
+
+def write_shout(document, options):
+    return (document.metadata.title or "").upper().encode() + b"\\n"
+'''
+
+
+def test_a_lazy_writer_is_imported_only_when_its_format_runs(site, brief_json, tmp_path):
+    install_fake_dist(site, "briefconv-shout", "1.0", {"shout": "shout_plugin"},
+                      {"shout_plugin.py": LAZY_PLUGIN, "shout_impl.py": LAZY_IMPLEMENTATION})
+    marker = tmp_path / "imports.log"
+    env = env_with(site, SHOUT_MARKER=str(marker))
+
+    listed = briefconv("formats", env=env)
+    assert formats_table(listed.out).get("shout") == "shout", listed.out
+    assert_still_converts(brief_json, env)
+    assert not marker.exists(), "the implementation was imported though nothing used it"
+
+    result = briefconv(brief_json, "-t", "shout", "-o", "-", env=env)
+    assert result.returncode == 0, result.err
+    assert result.out == "A BRIEF\n"
+    assert marker.read_text() == "imported\n"
+
+
+def test_a_lazy_reference_must_name_a_module_and_a_function():
+    from briefconv import lazy
+
+    with pytest.raises(ValueError, match="module:function"):
+        lazy("shout_impl.write_shout")

@@ -11,6 +11,6 @@ __version__ = "0.1.0"
 from briefconv.api import convert, read, write  # noqa: E402
 from briefconv.hookspecs import hookimpl  # noqa: E402
 from briefconv.ir import Document  # noqa: E402
-from briefconv.plugins import Filter, Format  # noqa: E402
+from briefconv.plugins import Filter, Format, lazy  # noqa: E402
 
-__all__ = ["Document", "Filter", "Format", "convert", "hookimpl", "read", "write", "__version__"]
+__all__ = ["Document", "Filter", "Format", "convert", "hookimpl", "lazy", "read", "write", "__version__"]
