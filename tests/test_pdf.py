@@ -14,7 +14,7 @@ pypdf = pytest.importorskip("pypdf")
 
 import briefconv
 from briefconv import ir
-from briefconv.formats.pdf import break_url, write_pdf
+from briefconv.formats.pdf_writer import break_url, write_pdf
 
 SIX_HEADINGS = [
     "Introduction",
@@ -423,8 +423,18 @@ def test_no_javascript_links():
     assert "click" in reader.pages[0].extract_text()
 
 
+def test_importing_the_plugin_module_imports_neither_the_writer_nor_reportlab():
+    code = (
+        "import sys, briefconv.formats.pdf; "
+        "print(*(m in sys.modules for m in ('briefconv.formats.pdf_writer', 'briefconv.formats.pdf_fonts', "
+        "'reportlab', 'pyphen')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False"] * 4
+
+
 def test_importing_the_writer_does_not_import_reportlab():
-    code = "import sys, briefconv.formats.pdf; print('reportlab' in sys.modules, 'pyphen' in sys.modules)"
+    code = "import sys, briefconv.formats.pdf_writer; print('reportlab' in sys.modules, 'pyphen' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -432,7 +442,7 @@ def test_importing_the_writer_does_not_import_reportlab():
 @pytest.mark.parametrize("language", ["en", "en-US", "de", "fr"])
 def test_hyphenation_points_match_pyphen(language, sample_path):
     pyphen = pytest.importorskip("pyphen")
-    from briefconv.formats.pdf import hyphenator
+    from briefconv.formats.pdf_writer import hyphenator
 
     words = set(re.findall(r"[A-Za-zÀ-ÿ]+", sample_path.read_text(encoding="utf-8")))
     words |= {"denuclearisation", "hyphenation", "Schifffahrt", "KOREA"}
@@ -462,7 +472,7 @@ def test_footnotes_are_set_as_endnotes_with_a_warning():
 
 
 def test_compounds_break_at_their_hyphen_or_inside_a_part_never_leaving_a_letter_alone():
-    from briefconv.formats.pdf import hyphenator
+    from briefconv.formats.pdf_writer import hyphenator
 
     pairs = list(hyphenator("en")("Asia-Pacific"))
     assert ("Asia-", "Pacific") in pairs
@@ -470,7 +480,7 @@ def test_compounds_break_at_their_hyphen_or_inside_a_part_never_leaving_a_letter
 
 
 def test_a_giant_paragraph_is_set_in_pieces_that_keep_every_word():
-    from briefconv.formats.pdf import LONG_PARAGRAPH, split_long_paragraph
+    from briefconv.formats.pdf_writer import LONG_PARAGRAPH, split_long_paragraph
 
     words = " ".join(f"w{i}." if i % 9 == 8 else f"w{i}" for i in range(12_000))
     inlines = (ir.Text(words), ir.Emphasis((ir.Text("kept whole"),)), ir.Text(" end."))

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefconv import ir
-from briefconv.formats import pdf
+from briefconv.formats import pdf_writer as pdf
 from briefconv.formats.pdf_fonts import cid_font, text_family
 
 EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
