@@ -14,7 +14,10 @@ import briefconv
 from briefconv import ir
 from briefconv.errors import BriefconvWarning, InputError, MissingMetadataError
 from briefconv.formats import irjson
-from briefconv.formats.jats import read_jats, sniff_jats, squeeze, write_jats, write_jats_publishing
+from briefconv.formats.jats import sniff_jats
+from briefconv.formats.jats_common import squeeze
+from briefconv.formats.jats_reader import read_jats
+from briefconv.formats.jats_writer import write_jats, write_jats_publishing
 from briefconv.validate import parse_untrusted, validate_bytes
 
 from conftest import FIXTURES

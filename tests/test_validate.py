@@ -7,7 +7,7 @@ import io
 import pytest
 
 from briefconv import ir
-from briefconv.formats.jats import write_jats, write_jats_publishing
+from briefconv.formats.jats_writer import write_jats, write_jats_publishing
 from briefconv.validate import load_dtd, validate_bytes, validate_files
 
 from conftest import FIXTURES
