@@ -12,7 +12,7 @@ import pytest
 
 import briefconv
 from briefconv import ir
-from briefconv.formats.txt import read_txt
+from briefconv.formats.txt_reader import read_txt
 
 from conftest import CRS_HEARINGS, CRS_SPEAKER, FIXTURES, SAMPLE
 
@@ -235,13 +235,15 @@ def test_sample_in_cp1252_reads_the_same_with_a_warning(capss):
     assert doc.notes == capss.notes
 
 
-def test_txt_format_is_registered_with_its_aliases_and_extensions():
+def test_txt_format_is_registered_with_its_aliases_and_extensions(sample_path):
     from briefconv.plugins import get_registry
 
     registry = get_registry()
     fmt = registry.format("txt")
     assert registry.format("text") is fmt and registry.format("plain") is fmt
-    assert fmt.reader is read_txt and fmt.writer is None
+    assert fmt.writer is None
+    data = sample_path.read_bytes()
+    assert fmt.reader(data, {}) == read_txt(data, {})
     assert registry.detect("brief.text").name == "txt"
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from briefconv import ir
 from briefconv.errors import InputError
-from briefconv.formats.txt import read_txt
+from briefconv.formats.txt_reader import read_txt
 from briefconv.formats.txt_rules import ends_sentence
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

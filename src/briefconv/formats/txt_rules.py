@@ -1,6 +1,6 @@
 """The rules the plain-text reader applies, one small function per convention.
 
-Private to :mod:`briefconv.formats.txt`.  Each rule looks at one line (or one run of
+Private to :mod:`briefconv.formats.txt_reader`.  Each rule looks at one line (or one run of
 lines) and either recognises it, returning what it found, or returns ``None``.  A
 new convention is a new rule added to the right tuple, not a special case in the
 pipeline.  Every regular expression here is anchored or free of nested
