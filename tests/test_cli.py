@@ -191,3 +191,21 @@ def test_markdown_conversion_imports_no_heavy_library(sample_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "0 []"
+
+
+def test_a_conversion_loads_only_the_code_of_its_own_reader_and_writer(sample_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from briefconv.cli import main\n"
+        "from briefconv.plugins import BUILTIN_PLUGINS\n"
+        "with contextlib.redirect_stdout(io.TextIOWrapper(io.BytesIO())):\n"
+        f"    code = main([{str(sample_path)!r}, '-t', 'md', '-o', '-'])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('briefconv.formats.') and m not in BUILTIN_PLUGINS)\n"
+        "print(code, ' '.join(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "briefconv.formats.markdown_writer", "briefconv.formats.txt_reader",
+                           "briefconv.formats.txt_rules"]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import briefconv
 from briefconv import ir
 from briefconv.api import render
-from briefconv.formats.markdown import read_markdown, write_markdown
+from briefconv.formats.markdown_reader import read_markdown
+from briefconv.formats.markdown_writer import write_markdown
 
 
 def md_of(document: ir.Document) -> str:
