@@ -4,7 +4,7 @@
 
 1. In-process: write the sample brief to DOCX (median CPU ms after a warm-up), with
    the blank template and with a ``--reference-doc``; read it back.
-2. Import cost of the DOCX path: CPU ms of ``import briefconv.formats.docx`` plus a
+2. Import cost of the DOCX path: CPU ms of ``import briefconv.formats.docx_writer`` plus a
    first write, in a fresh interpreter (what a CLI call pays).
 3. CLI: ``briefconv SAMPLE -t docx`` against ``pandoc brief.md -t docx``, CPU time of the
    child process (user + system), median of ``--cli-runs``; ratio and the 1.5× target.
@@ -70,15 +70,15 @@ def import_cost(runs: int) -> None:
     snippet = (
         "import time, sys; from briefconv.api import read_bytes, render; "
         f"doc = read_bytes(open({str(SAMPLE)!r}, 'rb').read(), 's.txt', 'txt'); "
-        "t0 = time.process_time(); import briefconv.formats.docx; t1 = time.process_time(); "
+        "t0 = time.process_time(); import briefconv.formats.docx_writer; t1 = time.process_time(); "
         "render(doc, 'docx'); t2 = time.process_time(); "
         "print((t1 - t0) * 1000, (t2 - t1) * 1000, 'docx' in sys.modules, 'lxml.etree' in sys.modules)"
     )
     rows = [subprocess.run([sys.executable, "-c", snippet], check=True, capture_output=True, text=True).stdout.split()
             for _ in range(runs)]
     print(f"\nFresh interpreter, briefconv.api loaded (median CPU ms of {runs})")
-    print(f"  {'import briefconv.formats.docx':<34}{statistics.median(float(r[0]) for r in rows):8.1f}")
-    print(f"  {'first write':<34}{statistics.median(float(r[1]) for r in rows):8.1f}")
+    print(f"  {'import briefconv.formats.docx_writer':<38}{statistics.median(float(r[0]) for r in rows):8.1f}")
+    print(f"  {'first write':<38}{statistics.median(float(r[1]) for r in rows):8.1f}")
     print(f"  python-docx imported: {rows[0][2]}, lxml imported: {rows[0][3]}")
 
 

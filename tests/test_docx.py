@@ -21,7 +21,8 @@ from lxml import etree
 import briefconv
 from briefconv import ir
 from briefconv.errors import BriefconvWarning, InputError, UsageError
-from briefconv.formats.docx import read_docx, write_docx
+from briefconv.formats.docx_reader import read_docx
+from briefconv.formats.docx_writer import write_docx
 
 from conftest import FIXTURES
 
@@ -847,7 +848,7 @@ def test_shipped_house_template_is_up_to_date():
     when the look or python-docx changes, rebuild it (see build_house_template)."""
     from importlib.resources import files
 
-    from briefconv.formats.docx import build_house_template
+    from briefconv.formats.docx_writer import build_house_template
 
     shipped = files("briefconv").joinpath("data/docx/house-template.zip").read_bytes()
     assert shipped == build_house_template(), "run save_house_template() (see build_house_template's docstring)"

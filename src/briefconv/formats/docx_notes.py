@@ -1,6 +1,6 @@
 """The OOXML notes parts python-docx has no API for: native Word footnotes and endnotes.
 
-Private helper of :mod:`briefconv.formats.docx`.  A Word note lives in
+Private helper of :mod:`briefconv.formats.docx_writer`.  A Word note lives in
 ``word/footnotes.xml`` or ``word/endnotes.xml`` (one ``w:footnote``/``w:endnote`` per
 note, plus the two separator "notes" Word draws the rule above the notes with); the
 main document part points to the part with a relationship; ``settings.xml`` names the
@@ -14,9 +14,8 @@ template's settings or add styles to it.
 
 from __future__ import annotations
 
+from briefconv.formats.docx_common import R_NS, W_NS, local_name, w
 from briefconv.formats.docx_package import escape_attribute as _attribute
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 CONTENT_TYPES = {
     "footnote": "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
@@ -49,16 +48,6 @@ _SETTINGS_AFTER_NOTE_PROPERTIES = {
 _SECTION_BEFORE_NOTE_PROPERTIES = {"headerReference", "footerReference"}
 
 
-def w(tag: str) -> str:
-    """The Clark name of a WordprocessingML element or attribute."""
-    return f"{{{W_NS}}}{tag}"
-
-
-def local_name(element) -> str:
-    tag = element.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def install_notes_parts(document_part) -> dict:
     """Give ``document_part`` fresh footnotes and endnotes parts (their XML is set by the
     writer with :func:`notes_part_xml`); returns kind -> part.
@@ -86,10 +75,7 @@ def notes_part_xml(kind: str, notes: list[str]) -> bytes:
         for separator_id, separator_type in zip(SEPARATOR_IDS, ("separator", "continuationSeparator"))
     )
     return (f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-            f'<w:{kind}s xmlns:w="{W_NS}" xmlns:r="{_R_NS}">{separators}{"".join(notes)}</w:{kind}s>').encode("utf-8")
-
-
-_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+            f'<w:{kind}s xmlns:w="{W_NS}" xmlns:r="{R_NS}">{separators}{"".join(notes)}</w:{kind}s>').encode("utf-8")
 
 
 def set_note_properties(settings_root, section_properties) -> None:

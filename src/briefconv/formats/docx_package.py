@@ -1,6 +1,6 @@
 """The OPC package (the zip of parts, relationships and content types) behind the DOCX writer.
 
-Private helper of :mod:`briefconv.formats.docx`.  It does the little the writer needs from
+Private helper of :mod:`briefconv.formats.docx_writer`.  It does the little the writer needs from
 python-docx's package layer -- open a template, relate parts, add parts, save -- and
 produces the same bytes python-docx did, without importing python-docx (whose import
 alone costs more than a whole conversion):
