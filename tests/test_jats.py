@@ -245,6 +245,48 @@ def test_awkward_content_is_warned_about_and_still_valid():
     assert [x.get("rid") for x in root.iter("xref")] == ["n"]
 
 
+def test_markup_characters_in_addresses_and_text_reach_a_parser_unchanged():
+    """The writer escapes by hand: what a parser reads back is exactly what was written."""
+    url = 'https://x.test/a?b=1&c="2"<3>\t\r\n\'\U0001F600'
+    document = ir.Document(
+        metadata=ir.Metadata(title='Cost & "benefit" <of> it', identifiers={"url": url.split("\t")[0]}),
+        blocks=(P(T("a < b && c > d "), ir.Link(url, ())),),
+    )
+    root = assert_valid(jats(document), "archiving")
+    assert texts(root, "front/article-meta/title-group/article-title") == ['Cost & "benefit" <of> it']
+    assert root.find("front/article-meta/self-uri").get(XLINK) == url.split("\t")[0]
+    link = root.find("body/p/ext-link")
+    assert link.get(XLINK) == url and link.text == url  # an empty link shows its address
+    assert root.find("body/p").text == "a < b && c > d "
+
+
+def test_a_control_character_in_an_identifier_scheme_is_dropped_with_a_warning():
+    with pytest.warns(BriefconvWarning, match="control characters"):
+        root = assert_valid(jats(with_identifiers(brief(), **{"report\x01number": "7"})), "archiving")
+    ids = root.findall("front/article-meta/article-id[@specific-use='reportnumber']")
+    assert [i.text for i in ids] == ["7"]
+
+
+def test_registering_jats_imports_neither_side_and_writing_it_imports_no_lxml(sample_path):
+    """The plugin module is loaded on every start; the writer builds its XML as text, so a
+    conversion to JATS does not pay for importing lxml (tens of milliseconds)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, briefconv.formats.jats\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('lxml', 'briefconv.formats.jats_'))))\n"
+        "from briefconv.api import read_bytes, render\n"
+        f"doc = read_bytes(open({str(sample_path)!r}, 'rb').read(), 's.txt', 'txt')\n"
+        "data = render(doc, 'jats')\n"
+        "print(len(data), sorted(m for m in sys.modules if m.startswith('lxml')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    registered, written = out.splitlines()
+    assert registered == "[]"
+    assert int(written.split()[0]) > 10000 and written.split(" ", 1)[1] == "[]"
+
+
 def test_heading_level_jumps_still_nest_validly():
     document = ir.Document(blocks=(ir.Heading(3, (T("deep first"),)), P(T("x")), ir.Heading(1, (T("top"),)),
                                    ir.Heading(4, (T("jump"),)), ir.Heading(2, (T("middle"),)), P(T("y"))))

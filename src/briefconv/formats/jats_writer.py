@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from briefconv import ir
 from briefconv.errors import MissingMetadataError, warn
+from briefconv.formats.docx_package import escape_attribute
 from briefconv.formats.jats_common import (
-    ALI, DISCLAIMER, FOOTNOTE, ISO_DATE, XLINK, XML_LANG, normal_text, only_note_refs, plain_inlines, slug,
-    squeeze, with_children,
+    ALI, DISCLAIMER, FOOTNOTE, ISO_DATE, XLINK, normal_text, only_note_refs, plain_inlines, slug, squeeze,
+    with_children,
 )
 from briefconv.plaintext import plain_text
 
-if TYPE_CHECKING:  # lxml is imported only by the functions that need it
-    from lxml import etree
-
 MATHML = "http://www.w3.org/1998/Math/MathML"
+#: The namespaces declared on ``article``, by prefix; names below are written with these prefixes.
+_NAMESPACES = {"xlink": XLINK, "mml": MATHML, "ali": ALI}
 
 ARCHIVING = "archiving"
 PUBLISHING = "publishing"
@@ -59,14 +58,16 @@ _ELEMENT_ONLY = {
 }
 
 
-@dataclass
 class _WriteContext:
     """What the writer needs to know while walking the document."""
 
-    tagset: str
-    note_ids: dict[str, str] = field(default_factory=dict)  # IR note id -> XML id
-    note_labels: dict[str, str] = field(default_factory=dict)  # IR note id -> label
-    warned: set[str] = field(default_factory=set)
+    __slots__ = ("tagset", "note_ids", "note_labels", "warned")
+
+    def __init__(self, tagset: str) -> None:
+        self.tagset = tagset
+        self.note_ids: dict[str, str] = {}  # IR note id -> XML id
+        self.note_labels: dict[str, str] = {}  # IR note id -> label
+        self.warned: set[str] = set()
 
     def warn_once(self, message: str) -> None:
         if message not in self.warned:
@@ -99,18 +100,59 @@ def _clean(text: str, ctx: _WriteContext) -> str:
     return text
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, ctx: _WriteContext | None = None,
-         **attributes: str) -> etree._Element:
-    from lxml import etree
+class _Element:
+    """An element of the article being written: the little of lxml's element the writer
+    uses (``tag``, ``attrib``, ``text``, ``tail``, children), serialised by
+    :func:`serialize` exactly as lxml would, without importing lxml."""
 
+    __slots__ = ("tag", "attrib", "text", "tail", "children")
+
+    def __init__(self, tag: str, attrib: dict[str, str]) -> None:
+        self.tag = tag
+        self.attrib = attrib  # qualified names ("xlink:href") in the order they were set
+        self.text: str | None = None
+        self.tail: str | None = None
+        self.children: list[_Element] = []
+
+    def __len__(self) -> int:
+        return len(self.children)
+
+    def __iter__(self) -> Iterator[_Element]:
+        return iter(self.children)
+
+    def __getitem__(self, index: int) -> _Element:
+        return self.children[index]
+
+    def set(self, name: str, value: str) -> None:
+        self.attrib[name] = value
+
+    def remove(self, child: _Element) -> None:
+        self.children.remove(child)
+
+    def findall(self, tag: str) -> list[_Element]:
+        return [child for child in self.children if child.tag == tag]
+
+    def itertext(self) -> Iterator[str]:
+        """The text inside the element, in document order (its own tail excluded)."""
+        if self.text:
+            yield self.text
+        for child in self.children:
+            yield from child.itertext()
+            if child.tail:
+                yield child.tail
+
+
+def _sub(parent: _Element, tag: str, text: str | None = None, ctx: _WriteContext | None = None,
+         **attributes: str) -> _Element:
     # keyword arguments spell attribute names with '_' for '-': ref_type="fn" -> ref-type="fn"
-    element = etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
+    element = _Element(tag, {k.replace("_", "-"): v for k, v in attributes.items()})
+    parent.children.append(element)
     if text is not None:  # metadata values are one line; whitespace in them means nothing
         element.text = normal_text(_clean(text, ctx)) if ctx else text
     return element
 
 
-def _append_text(parent: etree._Element, text: str) -> None:
+def _append_text(parent: _Element, text: str) -> None:
     """Add ``text`` at the end of ``parent``'s content (after its last child, if any)."""
     if len(parent):
         last = parent[-1]
@@ -125,7 +167,7 @@ def _append_text(parent: etree._Element, text: str) -> None:
 _MARKUP_TAGS = {ir.Emphasis: "italic", ir.Strong: "bold", ir.Superscript: "sup", ir.Subscript: "sub"}
 
 
-def _inlines(parent: etree._Element, inlines: Iterable[ir.Inline], ctx: _WriteContext) -> None:
+def _inlines(parent: _Element, inlines: Iterable[ir.Inline], ctx: _WriteContext) -> None:
     """Write ``inlines`` into ``parent``; they have been through :func:`_writable` and
     :func:`squeeze`, so every line break left is in a title and every note exists."""
     for node in inlines:
@@ -137,7 +179,7 @@ def _inlines(parent: etree._Element, inlines: Iterable[ir.Inline], ctx: _WriteCo
             _inlines(_sub(parent, _MARKUP_TAGS[type(node)]), node.children, ctx)
         elif isinstance(node, ir.Link):
             link = _sub(parent, "ext-link", ext_link_type="uri")
-            link.set(f"{{{XLINK}}}href", _clean(node.url, ctx))
+            link.set("xlink:href", _clean(node.url, ctx))
             _inlines(link, node.children, ctx)
             _show_at_least(link, _clean(node.url, ctx))
         elif isinstance(node, ir.NoteRef):
@@ -148,7 +190,7 @@ def _inlines(parent: etree._Element, inlines: Iterable[ir.Inline], ctx: _WriteCo
             _show_at_least(xref, _clean(ctx.note_labels[node.note_id], ctx))
 
 
-def _show_at_least(link: etree._Element, fallback: str) -> None:
+def _show_at_least(link: _Element, fallback: str) -> None:
     """A link without visible text shows ``fallback`` (its address, the note's label)."""
     if not "".join(link.itertext()).strip():
         link.text = (link.text or "") + fallback
@@ -167,7 +209,7 @@ def _paragraph(parent, children, ctx: _WriteContext) -> None:
             parent.remove(paragraph)
 
 
-def _blocks(parent: etree._Element, blocks: Iterable[ir.Block], ctx: _WriteContext) -> None:
+def _blocks(parent: _Element, blocks: Iterable[ir.Block], ctx: _WriteContext) -> None:
     """Blocks into ``parent``, where a heading cannot be (a list, quote or note)."""
     for block in blocks:
         if isinstance(block, ir.Paragraph):
@@ -181,7 +223,7 @@ def _blocks(parent: etree._Element, blocks: Iterable[ir.Block], ctx: _WriteConte
             _list(parent, block, ctx)
 
 
-def _holder(parent: etree._Element, tag: str) -> etree._Element:
+def _holder(parent: _Element, tag: str) -> _Element:
     """Where a ``list`` or ``disp-quote`` can go: a note holds only paragraphs and a
     list item only paragraphs and lists, so there it goes inside a ``p``."""
     if parent.tag == "fn" or (parent.tag == "list-item" and tag != "list"):
@@ -207,10 +249,10 @@ def _list(parent, block: ir.ListBlock, ctx: _WriteContext) -> None:
             _sub(list_item, "p")  # a list item needs a paragraph
 
 
-def _sections(parent: etree._Element, blocks: tuple[ir.Block, ...], ctx: _WriteContext, id_prefix: str,
+def _sections(parent: _Element, blocks: tuple[ir.Block, ...], ctx: _WriteContext, id_prefix: str,
               section_tag: str = "sec") -> None:
     """Blocks with headings as nested ``sec`` elements following the heading levels."""
-    stack: list[tuple[int, etree._Element, list[int]]] = [(0, parent, [0])]  # level, element, child counter
+    stack: list[tuple[int, _Element, list[int]]] = [(0, parent, [0])]  # level, element, child counter
     for block in blocks:
         if isinstance(block, ir.Heading):
             while len(stack) > 1 and stack[-1][0] >= block.level:
@@ -226,7 +268,7 @@ def _sections(parent: etree._Element, blocks: tuple[ir.Block, ...], ctx: _WriteC
             _blocks(stack[-1][1], (block,), ctx)
 
 
-def _back_matter(back: etree._Element, blocks: tuple[ir.Block, ...], ctx: _WriteContext) -> None:
+def _back_matter(back: _Element, blocks: tuple[ir.Block, ...], ctx: _WriteContext) -> None:
     """``Document.back``: acknowledgments as ``ack``, titled parts as ``sec``, the rest as ``notes``."""
     top = min((b.level for b in blocks if isinstance(b, ir.Heading)), default=1)
     groups: list[list[ir.Block]] = []
@@ -310,7 +352,7 @@ def _shows_nothing(block: ir.Block) -> bool:
     return isinstance(block, ir.ListBlock) and not block.items
 
 
-def _notes(back: etree._Element, notes: tuple[ir.Note, ...], ctx: _WriteContext) -> None:
+def _notes(back: _Element, notes: tuple[ir.Note, ...], ctx: _WriteContext) -> None:
     group = _sub(back, "fn-group")
     for note in notes:
         kind = {"specific_use": FOOTNOTE} if note.kind == FOOTNOTE else {}
@@ -381,7 +423,7 @@ def _article_meta(front, meta: ir.Metadata, ctx: _WriteContext) -> None:
         if scheme in _PUB_ID_TYPES:
             _sub(article, "article-id", value, ctx, pub_id_type=scheme)
         else:
-            _sub(article, "article-id", value, ctx, pub_id_type="other", specific_use=scheme)
+            _sub(article, "article-id", value, ctx, pub_id_type="other", specific_use=_clean(scheme, ctx))
     if meta.title or meta.subtitle:
         group = _sub(article, "title-group")
         _sub(group, "article-title", meta.title or "", ctx)
@@ -397,7 +439,7 @@ def _article_meta(front, meta: ir.Metadata, ctx: _WriteContext) -> None:
     if meta.licence and (meta.licence.text or meta.licence.url):
         _permissions(article, meta.licence, ctx)
     if meta.identifiers.get("url"):
-        _sub(article, "self-uri").set(f"{{{XLINK}}}href", _clean(meta.identifiers["url"], ctx))
+        _sub(article, "self-uri").set("xlink:href", _clean(meta.identifiers["url"], ctx))
     if meta.abstract:
         abstract = _sub(article, "abstract")
         for paragraph in _paragraphs(meta.abstract):
@@ -522,18 +564,16 @@ def _permissions(article, licence: ir.Licence, ctx: _WriteContext) -> None:
         return
     licence_element = _sub(_sub(article, "permissions"), "license")
     if licence.url:
-        licence_element.set(f"{{{XLINK}}}href", _clean(licence.url, ctx))
-        _sub(licence_element, f"{{{ALI}}}license_ref", licence.url, ctx)
+        licence_element.set("xlink:href", _clean(licence.url, ctx))
+        _sub(licence_element, "ali:license_ref", licence.url, ctx)
     _sub(licence_element, "license-p", licence.text, ctx)
 
 
 # ------------------------------------------------------------------------ the whole
 
 
-def build_article(document: ir.Document, tagset: str) -> etree._Element:
+def build_article(document: ir.Document, tagset: str) -> _Element:
     """The ``<article>`` element of ``document`` in the given tag set."""
-    from lxml import etree
-
     ctx = _WriteContext(tagset)
     used: set[str] = set()
     for note in document.notes:
@@ -547,12 +587,12 @@ def build_article(document: ir.Document, tagset: str) -> etree._Element:
         ctx.note_labels[note.id] = note.label
 
     meta = document.metadata
-    root = etree.Element("article", nsmap={"xlink": XLINK, "mml": MATHML, "ali": ALI})
+    root = _Element("article", {f"xmlns:{prefix}": uri for prefix, uri in _NAMESPACES.items()})
     if meta.extra.get("article-type"):
         root.set("article-type", _clean(meta.extra["article-type"], ctx))
     root.set("dtd-version", "1.1")
     if meta.language:
-        root.set(XML_LANG, _clean(meta.language, ctx))
+        root.set("xml:lang", _clean(meta.language, ctx))
     front = _sub(root, "front")
     meta = tidy_metadata(meta, ctx)
     _journal_meta(front, meta, ctx)
@@ -573,7 +613,7 @@ def build_article(document: ir.Document, tagset: str) -> etree._Element:
     return root
 
 
-def _indent(element: etree._Element, depth: int = 0) -> None:
+def _indent(element: _Element, depth: int = 0) -> None:
     """Indent element-only content by two spaces per level; leave mixed content alone."""
     if element.tag not in _ELEMENT_ONLY or not len(element) or (element.text or "").strip():
         return
@@ -585,13 +625,37 @@ def _indent(element: etree._Element, depth: int = 0) -> None:
     element[-1].tail = "\n" + "  " * depth
 
 
-def serialize(root: etree._Element, tagset: str) -> bytes:
-    from lxml import etree
+def _escape_text(text: str) -> str:
+    """Element text escaped as lxml writes it (a carriage return too, or a parser would
+    read it as a newline)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
+
+def _serialize_element(element: _Element, out: list[str]) -> None:
+    """Append the markup of ``element`` and its tail to ``out``."""
+    out.append(f"<{element.tag}")
+    for name, value in element.attrib.items():
+        out.append(f' {name}="{escape_attribute(value)}"')
+    if element.text is None and not element.children:
+        out.append("/>")
+    else:
+        out.append(">")
+        if element.text:
+            out.append(_escape_text(element.text))
+        for child in element.children:
+            _serialize_element(child, out)
+        out.append(f"</{element.tag}>")
+    if element.tail:
+        out.append(_escape_text(element.tail))
+
+
+def serialize(root: _Element, tagset: str) -> bytes:
     public_id, system_id = DOCTYPES[tagset]
-    doctype = f'<!DOCTYPE article PUBLIC "{public_id}" "{system_id}">'
-    body = etree.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n{body}\n'.encode("utf-8")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+           f'<!DOCTYPE article PUBLIC "{public_id}" "{system_id}">\n']
+    _serialize_element(root, out)
+    out.append("\n")
+    return "".join(out).encode("utf-8")
 
 
 def write_jats(document: ir.Document, options: Mapping[str, str]) -> bytes:
