@@ -200,6 +200,82 @@ def test_remembered_metrics_equal_reportlab_s_and_follow_a_re_registered_font():
     del pdfmetrics._fonts["BriefSpeedTest"]
 
 
+# ------------------------------------------------- writing the file, fast
+
+
+def reportlab_original(name: str):
+    """The reportlab function the writer's speed-ups replaced under ``name``."""
+    pdf.speed_up_reportlab()
+    return pdf.REPORTLAB_ORIGINALS[name]
+
+
+def test_fast_format_gives_reportlab_s_bytes_for_every_kind_of_value():
+    from reportlab.pdfbase import pdfdoc
+
+    original = reportlab_original("format")
+    fast = pdf.fast_pdf_format(original)
+    document = pdfdoc.PDFDocument(invariant=1)
+    values = [
+        "/Type", "/Annot", "[0 0 1]", "", "x" * 200, "é ü –", 0, 1, -3, 10**12, 0.0, -0.0, 1.5, 3.14159265,
+        -72.000001, 1e-7, 123456.789, True, False, None, b"(bytes)", pdfdoc.PDFString("Text (with) parens"),
+        pdfdoc.PDFArray([1, 2.5, "/Name", b"<00>"]), pdfdoc.PDFDictionary({"A": 1, "B": "/C", "D": [1, 2]}),
+        pdfdoc.PDFName("Name with space"),
+    ]
+    for value in values + values:  # the second time from what it remembered
+        assert fast(value, document) == original(value, document), value
+
+
+class _Text(str):
+    """A str subclass, which the fast path must leave to reportlab."""
+
+
+def test_fast_format_leaves_subclasses_and_toplevel_objects_to_reportlab():
+    from reportlab.pdfbase import pdfdoc
+
+    seen = []
+
+    def original(element, document, toplevel=0):
+        seen.append((element, toplevel))
+        return b"original"
+
+    fast = pdf.fast_pdf_format(original)
+    assert fast(_Text("x"), None) == b"original"
+    stream = pdfdoc.PDFStream(content=b"q Q")
+    assert fast(stream, None, toplevel=1) == b"original"
+    assert seen == [("x", 0), (stream, 1)]
+
+
+def test_remembered_pdf_name_equals_reportlab_s():
+    original = reportlab_original("PDFName")
+    remembered = pdf.remembered_pdf_name(original)
+    for name in ("Type", "F1", "a b", "50%", "(x)", "é", "#", "Type", "a b"):
+        assert remembered(name) == original(name)
+    assert remembered("ab", "a", "z") == original("ab", "a", "z")
+
+
+@pytest.mark.parametrize("ascii_readable", [0, 1])
+def test_fast_split_string_assigns_and_splits_as_reportlab(ascii_readable):
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    original = reportlab_original("splitString")
+    fast = pdf.fast_split_string(original)
+    path = pdf_font_files()["regular"]
+    ours, theirs = TTFont("SplitA", path), TTFont("SplitB", path)
+    ours._asciiReadable = theirs._asciiReadable = ascii_readable
+    covered = sorted(ours.face.charToGlyph)
+    texts = ["the brief", "the brief", "\xa0non\xa0breaking", "", "Ünïcödé", "\U0001F600 missing glyph",
+             "the brief again", b"bytes too".decode(), "".join(map(chr, covered[:300])), "the end",
+             "".join(map(chr, covered[300:320])), "the brief"]
+    class Doc:  # a weak-referenceable stand-in for a PDF document
+        pass
+
+    doc_a, doc_b = Doc(), Doc()
+    for text in texts:
+        assert fast(ours, text, doc_a) == original(theirs, text, doc_b), text
+    assert ours.state[doc_a].assignments == theirs.state[doc_b].assignments
+    assert ours.state[doc_a].subsets == theirs.state[doc_b].subsets
+
+
 def pdf_font_files() -> dict[str, str]:
     from briefconv.formats.pdf_fonts import pt_serif_files, vera_files
 

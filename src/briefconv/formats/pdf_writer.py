@@ -1089,7 +1089,82 @@ def fast_flate_filter():
     return FastFlateFilter()
 
 
+def fast_pdf_format(format_as_given):
+    """reportlab's ``pdfdoc.format`` (an object's PDF bytes), quicker for plain values.
+
+    Writing a brief's file formats some fifty thousand values, most of them short
+    strings (names, keys) and numbers, each through ``isinstance`` checks and the
+    ``extpdfdoc`` codec.  Those two kinds are done here (short strings' bytes
+    remembered, up to a bound); everything else -- PDF objects, subclasses of str --
+    goes to the original, so the bytes are the same.
+    """
+    from reportlab.lib.rl_accel import fp_str
+
+    encoded: dict[str, bytes] = {}
+
+    def format(element, document, toplevel=0):  # noqa: A001 (reportlab's name)
+        kind = type(element)
+        if kind is str:
+            known = encoded.get(element)
+            if known is None:
+                known = element.encode("extpdfdoc")
+                if len(element) <= 64:
+                    if len(encoded) >= 20_000:
+                        encoded.clear()
+                    encoded[element] = known
+            return known
+        if kind is float or kind is int:  # fp_str writes ASCII, which extpdfdoc leaves as it is
+            return fp_str(element).encode("ascii")
+        if kind is bytes:
+            return element
+        return format_as_given(element, document, toplevel)
+
+    return format
+
+
+def remembered_pdf_name(pdf_name):
+    """reportlab's ``PDFName`` (a name's escaped form), remembered: it depends only on its argument."""
+    names: dict = {}
+
+    def name(data, lo=chr(0x21), hi=chr(0x7E)):
+        if lo != "\x21" or hi != "\x7e" or type(data) is not str:
+            return pdf_name(data, lo, hi)
+        known = names.get(data)
+        if known is None:
+            known = pdf_name(data)
+            if len(names) < 20_000:
+                names[data] = known
+        return known
+
+    return name
+
+
+def fast_split_string(split_string):
+    """``TTFont.splitString`` (text to subset codes), quicker when every character is known.
+
+    Most strings drawn repeat characters the document's font subset already holds, all
+    in the first subset; their codes are then looked up in one pass.  A new character,
+    one outside the first subset or a font with no state for this document yet goes to
+    reportlab's own loop, which also assigns codes, so the results are the same.
+    """
+
+    def split(self, text, doc, encoding="utf-8"):
+        state = self.state.get(doc) if hasattr(self.state, "get") else None
+        if state is not None and type(text) is str and text:
+            assignments = state.assignments
+            try:
+                codes = bytes([assignments[code] for code in map(ord, text.replace("\xa0", " "))])
+            except (KeyError, ValueError):  # a new character, or a code past the first subset
+                pass
+            else:
+                return [(0, codes)]
+        return split_string(self, text, doc, encoding)
+
+    return split
+
+
 _SPED_UP = False
+REPORTLAB_ORIGINALS: dict = {}  # what speed_up_reportlab replaced, by name (for the tests)
 
 
 def speed_up_reportlab() -> None:
@@ -1112,8 +1187,14 @@ def speed_up_reportlab() -> None:
 
     _PLATYPUS_LINK_UNDERLINE = platypus_link_underline
     memo = FontMetricsMemo()
+    from reportlab.pdfbase import ttfonts
+
+    REPORTLAB_ORIGINALS.update(format=pdfdoc.format, PDFName=pdfdoc.PDFName, splitString=ttfonts.TTFont.splitString)
     paragraph.sameFrag = same_frag
     pdfdoc.PDFZCompress = fast_flate_filter()
+    pdfdoc.format = fast_pdf_format(pdfdoc.format)
+    pdfdoc.PDFName = remembered_pdf_name(pdfdoc.PDFName)
+    ttfonts.TTFont.splitString = fast_split_string(ttfonts.TTFont.splitString)
     paragraph.stringWidth = memo.string_width
     paragraph.getAscentDescent = memo.ascent_descent
     _SPED_UP = True
