@@ -200,6 +200,27 @@ def test_remembered_metrics_equal_reportlab_s_and_follow_a_re_registered_font():
     del pdfmetrics._fonts["BriefSpeedTest"]
 
 
+def test_fragment_copies_and_clones_equal_reportlab_s(sample_doc, styles):
+    import copy
+
+    from reportlab.lib.abag import ABag
+
+    markup = pdf.InlineMarkup(sample_doc, text_family().covers, cid_font, lambda t, s: 5.0 * len(t))
+    fragments = []
+    for block in sample_doc.blocks[:12]:
+        if isinstance(block, ir.Paragraph):
+            fragments += pdf.markup_fragments(markup.render(block.children), styles["body"])[1]
+    assert fragments
+    for fragment in fragments:
+        for made, expected in (
+            (pdf.copy_fragment(fragment), copy.copy(fragment)),
+            (pdf.clone_fragment(fragment), ABag.clone(fragment)),
+            (pdf.clone_fragment(fragment, text="x", _fkind=3), ABag.clone(fragment, text="x", _fkind=3)),
+        ):
+            assert type(made) is type(expected) and made is not fragment
+            assert fragment_state(made) == fragment_state(expected)
+
+
 # ------------------------------------------------- writing the file, fast
 
 

@@ -859,9 +859,7 @@ class _FragmentReader:
         return self.fragments
 
     def push(self, tag: str, **attributes):
-        import copy
-
-        fragment = copy.copy(self.stack[-1])
+        fragment = copy_fragment(self.stack[-1])
         fragment.__tag__ = tag
         for name, value in attributes.items():
             setattr(fragment, name, value)
@@ -869,11 +867,9 @@ class _FragmentReader:
         return fragment
 
     def data(self, text: str) -> None:
-        import copy
-
         from reportlab.lib.fonts import tt2ps
 
-        fragment = copy.copy(self.stack[-1])
+        fragment = copy_fragment(self.stack[-1])
         fragment.fontName = tt2ps(fragment.fontName, fragment.bold, fragment.italic)
         fragment.text = text
         self.fragments.append(fragment)
@@ -957,6 +953,32 @@ class _FragmentReader:
         if len(self.stack) < 2 or self.stack[-1].__tag__ != tag:
             raise _NotMine
         self.stack.pop()
+
+
+def copy_fragment(fragment):
+    """``copy.copy(fragment)`` for a reportlab fragment, without copy's generic dispatch.
+
+    A fragment is a plain attribute bag: copy makes a new instance with ``__new__`` and
+    the same ``__dict__`` entries, as here.
+    """
+    new = object.__new__(type(fragment))
+    new.__dict__.update(fragment.__dict__)
+    return new
+
+
+def clone_fragment(self, **attributes):
+    """reportlab's ``ABag.clone`` for fragments: a copy with ``attributes`` set.
+
+    ``ABag.clone`` calls the class with the attributes as keywords, which its
+    ``__init__`` puts into ``__dict__``; this skips the call (breakLines clones a
+    fragment for every run of text on every line).
+    """
+    new = object.__new__(type(self))
+    state = new.__dict__
+    state.update(self.__dict__)
+    if attributes:
+        state.update(attributes)
+    return new
 
 
 def make_paragraph(markup: str, style, bulletText=None):  # noqa: N803 (reportlab's name)
@@ -1189,7 +1211,12 @@ def speed_up_reportlab() -> None:
     memo = FontMetricsMemo()
     from reportlab.pdfbase import ttfonts
 
+    from reportlab.lib.abag import ABag
+    from reportlab.platypus.paraparser import ParaFrag
+
     REPORTLAB_ORIGINALS.update(format=pdfdoc.format, PDFName=pdfdoc.PDFName, splitString=ttfonts.TTFont.splitString)
+    if ParaFrag.__init__ is ABag.__init__ and ParaFrag.clone is ABag.clone:  # the plain bag clone_fragment copies
+        ParaFrag.clone = clone_fragment
     paragraph.sameFrag = same_frag
     pdfdoc.PDFZCompress = fast_flate_filter()
     pdfdoc.format = fast_pdf_format(pdfdoc.format)
