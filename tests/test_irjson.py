@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
 
 from briefconv.errors import InputError
-from briefconv.formats.irjson import document_from_json, document_to_json
+from briefconv.formats.irjson_reader import document_from_json
+from briefconv.formats.irjson_writer import document_to_json
 
+from test_fuzz import wild_documents
 from test_markdown import RICH
 
 
@@ -45,3 +48,13 @@ def test_deeply_nested_json_is_refused():
     inner = '{"type": "emphasis", "children": [' * 500 + "]}" * 500
     with pytest.raises(InputError):
         document_from_json('{"briefconv-ir": 1, "blocks": [{"type": "paragraph", "children": [%s]}]}' % inner)
+
+
+@settings(max_examples=150, deadline=None)
+@given(wild_documents())
+def test_json_is_the_canonical_indented_sorted_form(document):
+    # what `json.dumps(indent=2, sort_keys=True)` would print, so any JSON tool's
+    # pretty-printer leaves a briefconv file unchanged
+    text = document_to_json(document)
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert document_from_json(text) == document

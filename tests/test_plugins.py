@@ -17,7 +17,7 @@ import pytest
 
 from briefconv import ir
 from briefconv.errors import PluginWarning
-from briefconv.formats.irjson import document_to_json
+from briefconv.formats.irjson_writer import document_to_json
 from briefconv.plugins import ENTRY_POINT_GROUP, build_registry
 from conftest import run_cli
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from briefconv import ir
-from briefconv.formats.irjson import document_to_json
+from briefconv.formats.irjson_writer import document_to_json
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "fixtures" / "capss-in-focus-03-2026.txt"

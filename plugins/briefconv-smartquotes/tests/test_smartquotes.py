@@ -11,7 +11,7 @@ from importlib import metadata
 import pytest
 
 from briefconv import ir
-from briefconv.formats.irjson import document_to_json
+from briefconv.formats.irjson_writer import document_to_json
 
 try:
     metadata.version("briefconv-smartquotes")

@@ -12,24 +12,15 @@ document always gives the same bytes.
 
 from __future__ import annotations
 
-import collections.abc
-import dataclasses
-import functools
 import re
-import types
-import typing
-from typing import Any, Mapping
 
 from briefconv import ir
-from briefconv.errors import InputError
 from briefconv.hookspecs import hookimpl
-from briefconv.plugins import Format
+from briefconv.plugins import Format, lazy
 
 FORMAT_VERSION = 1
 VERSION_KEY = "briefconv-ir"
-MAX_DEPTH = 200
-
-_NODE_CLASSES = (
+NODE_CLASSES = (
     ir.Text, ir.Emphasis, ir.Strong, ir.Superscript, ir.Subscript, ir.Link, ir.NoteRef,
     ir.NoteCrossRef, ir.LineBreak, ir.Heading, ir.Paragraph, ir.BlockQuote, ir.ListBlock,
 )
@@ -43,139 +34,9 @@ def _type_name(cls: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
-_BY_TYPE = {_type_name(cls): cls for cls in _NODE_CLASSES}
-_TYPE_OF = {cls: name for name, cls in _BY_TYPE.items()}
-
-# ------------------------------------------------------------------------ writing
-
-
-@functools.lru_cache(maxsize=None)
-def _keys(cls: type) -> tuple[tuple[str, str], ...]:
-    """(attribute, JSON key) for each field of ``cls``: computed once per class."""
-    return tuple((f.name, f.name.replace("_", "-")) for f in dataclasses.fields(cls))
-
-
-def to_data(value: Any) -> Any:
-    """The JSON-ready form of an IR value."""
-    cls = type(value)
-    if dataclasses.is_dataclass(cls):
-        out: dict[str, Any] = {}
-        if cls in _TYPE_OF:
-            out["type"] = _TYPE_OF[cls]
-        for attribute, key in _keys(cls):
-            item = getattr(value, attribute)
-            if item is None or item == () or item == {}:
-                continue
-            out[key] = to_data(item)
-        return out
-    if isinstance(value, tuple):
-        return [to_data(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): to_data(v) for k, v in value.items()}
-    return value
-
-
-def document_to_json(document: ir.Document) -> str:
-    import json
-
-    data = {VERSION_KEY: FORMAT_VERSION, **to_data(document)}
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def write_json(document: ir.Document, options: Mapping[str, str]) -> bytes:
-    return document_to_json(document).encode("utf-8")
-
-
-# ------------------------------------------------------------------------ reading
-
-
-def _fail(path: str, problem: str) -> typing.NoReturn:
-    where = path if len(path) <= 80 else "…" + path[-79:]  # deep paths stay one readable line
-    raise InputError(f"invalid briefconv JSON at {where or 'top level'}: {problem}")
-
-
-def _from_data(hint: Any, data: Any, path: str, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        _fail(path, "nested too deeply")
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in args if a is not type(None)]
-        if data is None and len(options) < len(args):
-            return None
-        if all(a in _NODE_CLASSES for a in options):
-            return _node(data, path, depth, allowed=options)
-        return _from_data(options[0], data, path, depth)
-    if origin is tuple:
-        if not isinstance(data, list):
-            _fail(path, "expected an array")
-        return tuple(_from_data(args[0], v, f"{path}[{i}]", depth + 1) for i, v in enumerate(data))
-    if origin in (collections.abc.Mapping, dict):
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            _fail(path, "expected an object of strings")
-        return dict(data)
-    if origin is typing.Literal:
-        if data not in args:
-            _fail(path, f"expected one of {', '.join(map(repr, args))}")
-        return data
-    if dataclasses.is_dataclass(hint):
-        return _dataclass(hint, data, path, depth)
-    if hint in (str, int, bool):
-        if type(data) is not hint:
-            _fail(path, f"expected {hint.__name__}")
-        return data
-    _fail(path, f"unsupported type {hint!r}")
-
-
-def _node(data: Any, path: str, depth: int, allowed: list[type]) -> Any:
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str) or data["type"] not in _BY_TYPE:
-        _fail(path, "expected a node with a known 'type'")
-    cls = _BY_TYPE[data["type"]]
-    if cls not in allowed:
-        _fail(path, f"a {data['type']!r} node is not allowed here")
-    return _dataclass(cls, {k: v for k, v in data.items() if k != "type"}, path, depth)
-
-
-def _dataclass(cls: type, data: Any, path: str, depth: int) -> Any:
-    if not isinstance(data, dict):
-        _fail(path, f"expected an object for {cls.__name__}")
-    hints = typing.get_type_hints(cls, vars(ir))
-    known = {f.name.replace("_", "-"): f for f in dataclasses.fields(cls)}
-    unknown = set(data) - set(known) - {VERSION_KEY}
-    if unknown:
-        _fail(path, f"unknown key {sorted(unknown)[0]!r} in {cls.__name__}")
-    kwargs = {}
-    for key, f in known.items():
-        if key in data:
-            kwargs[f.name] = _from_data(hints[f.name], data[key], f"{path}.{key}", depth + 1)
-        elif typing.get_origin(hints[f.name]) is tuple:
-            kwargs[f.name] = ()  # the writer leaves out empty tuples, required fields too
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        _fail(path, f"{cls.__name__} is missing a field ({exc})")
-
-
-def document_from_json(text: str) -> ir.Document:
-    import json
-
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply") from None
-    if not isinstance(data, dict) or VERSION_KEY not in data:
-        raise InputError(f"not a briefconv document (no {VERSION_KEY!r} key)")
-    if data[VERSION_KEY] != FORMAT_VERSION:
-        raise InputError(f"briefconv JSON version {data[VERSION_KEY]!r} is not supported (expected {FORMAT_VERSION})")
-    return _dataclass(ir.Document, data, "", 0)
-
-
-def read_json(data: bytes, options: Mapping[str, str]) -> ir.Document:
-    from briefconv.textio import decode_text
-
-    return document_from_json(decode_text(data))
+#: Each node's ``"type"`` in JSON and its class, both ways.
+NODE_TYPES = {_type_name(cls): cls for cls in NODE_CLASSES}
+TYPE_NAMES = {cls: name for name, cls in NODE_TYPES.items()}
 
 
 @hookimpl
@@ -183,7 +44,7 @@ def briefconv_register_formats(register) -> None:
     register(Format(
         name="json",
         extensions=(".json",),
-        reader=read_json,
-        writer=write_json,
+        reader=lazy("briefconv.formats.irjson_reader:read_json"),
+        writer=lazy("briefconv.formats.irjson_writer:write_json"),
         description="briefconv's document model as JSON (lossless)",
     ))
