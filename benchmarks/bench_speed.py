@@ -11,8 +11,10 @@
    median wall time is reported with the ratio and its target.
 2. In-process, one brief: the median time of each reader and writer, after a warm-up.
 3. Linear cost: every reader and writer on a brief ``--scale`` times longer (the sample
-   body and notes repeated, notes renumbered); the time ratio must stay within 1.1×
-   the scale, and peak memory (tracemalloc) is printed with it.
+   body and notes repeated, notes renumbered), against the mean time for one brief over
+   ``--scale`` separate briefs; the time ratio must stay within 1.1× the scale.  The
+   ratio against the same small brief converted repeatedly (hot in the CPU cache) and
+   peak memory (tracemalloc) are printed with it.
 
 In-process and scaling figures are CPU time (``time.process_time``), which other load
 on a shared machine does not inflate; CLI figures are wall time, as a user feels them.
@@ -211,23 +213,32 @@ def scaling_section(scale: int) -> None:
     small_txt, big_txt = SAMPLE.read_bytes(), long_brief(scale)
     small, big = read_bytes(small_txt, "s.txt", "txt"), read_bytes(big_txt, "b.txt", "txt")
     assert len(big.notes) == scale * len(small.notes), "the long brief lost notes"
+    # The baseline is one brief as users convert it: a document made for the purpose and
+    # converted once, averaged over ``scale`` separate briefs (the same content as the
+    # long brief).  Converting the same small document over and over ("hot") keeps it
+    # in the CPU's cache, which no real conversion does and the long brief cannot; that
+    # figure is printed too, for comparison.
+    smalls = [read_bytes(small_txt, "s.txt", "txt") for _ in range(scale)]
     print(f"\nLinear cost: a brief {scale}× longer ({len(big_txt) / 1e6:.1f} MB of text, {len(big.notes)} notes)")
-    print(f"  {'step':<16}{'1× ms':>9}{f'{scale}× ms':>11}{'time ×':>9}{'memory ×':>10}   target ≤ {1.1 * scale:.0f}×")
-    rows = [("read txt", lambda: read_bytes(small_txt, "s.txt", "txt"), lambda: read_bytes(big_txt, "b.txt", "txt"))]
+    print(f"  {'step':<14}{'1× ms':>8}{'hot ms':>8}{f'{scale}× ms':>9}{'time ×':>8}{'vs hot':>8}{'memory ×':>10}"
+          f"   target ≤ {1.1 * scale:.0f}×")
+    rows = [("read txt", lambda _: read_bytes(small_txt, "s.txt", "txt"), lambda: read_bytes(big_txt, "b.txt", "txt"))]
     for fmt in WRITERS:
-        rows.append((f"write {fmt}", lambda f=fmt: render(small, f), lambda f=fmt: render(big, f)))
+        rows.append((f"write {fmt}", lambda doc, f=fmt: render(doc, f), lambda f=fmt: render(big, f)))
     for fmt in READERS[1:]:
         small_blob, big_blob = render(small, fmt), render(big, fmt)
         rows.append((f"read {fmt}",
-                     lambda f=fmt, b=small_blob: read_bytes(b, f"s.{f}", f),
+                     lambda _, f=fmt, b=small_blob: read_bytes(b, f"s.{f}", f),
                      lambda f=fmt, b=big_blob: read_bytes(b, f"b.{f}", f)))
     for name, one, many in rows:
-        one()
-        t1, m1 = measure(one, 9)
-        tn, mn = measure(many, 2)
-        ratio = tn / t1
+        one(small)
+        hot, memory_one = measure(lambda: one(small), 9)
+        per_brief = _timed(lambda: [one(doc) for doc in smalls]) / scale
+        tn, memory_many = measure(many, 2)
+        ratio = tn / per_brief
         verdict = "ok" if ratio <= 1.1 * scale else "MISSED"
-        print(f"  {name:<16}{t1 * 1000:9.1f}{tn * 1000:11.0f}{ratio:9.0f}{mn / max(m1, 1):10.0f}   {verdict}")
+        print(f"  {name:<14}{per_brief * 1000:8.2f}{hot * 1000:8.2f}{tn * 1000:9.0f}{ratio:8.0f}{tn / hot:8.0f}"
+              f"{memory_many / max(memory_one, 1):10.0f}   {verdict}")
 
 
 def main() -> None:
