@@ -324,7 +324,7 @@ class _Typesetter:
         self.markup = InlineMarkup(
             document, self.fonts.covers, cid_font, self.string_width, covers_all=self.fonts.covers_all
         )
-        self.styles = _make_styles(self.fonts, hyphenator(self.meta.language))
+        self.styles = prepared_styles(self.fonts, hyphenator(self.meta.language))
         self.markup.line_width = self.text_width
         self.markup.font_size = self.styles["body"].fontSize
         self.outline_level = -1
@@ -1427,9 +1427,28 @@ class LiangPatterns:
 # ------------------------------------------------------------------------ styles
 
 
+_STYLES: dict = {}
+
+
+def prepared_styles(fonts, hyphenate) -> dict:
+    """The paragraph styles for a text family and hyphenation dictionary, made once per process.
+
+    Styles are only read once made (variants are new styles with these as parents), so
+    every document with the same fonts and language shares them.
+    """
+    key = (fonts, getattr(hyphenate, "path", None))
+    if key not in _STYLES:
+        _STYLES[key] = _make_styles(fonts, hyphenate)
+    return _STYLES[key]
+
+
 def _make_styles(fonts, hyphenate) -> dict:
+    from reportlab.lib.colors import toColor
     from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
+
+    # colour objects, not names: reportlab would parse a name each time it sets the colour
+    accent, grey = toColor(ACCENT), toColor(GREY)
 
     body = ParagraphStyle(
         "body", fontName=fonts.regular, fontSize=11, leading=15.5, alignment=TA_JUSTIFY,
@@ -1438,7 +1457,7 @@ def _make_styles(fonts, hyphenate) -> dict:
     )
     # no keepWithNext: reportlab's KeepTogether wraps a paragraph twice, and a second wrap
     # of a hyphenated paragraph loses its justification; a CondPageBreak does the job
-    heading = dict(fontName=fonts.bold, textColor=ACCENT, alignment=TA_LEFT, hyphenationLang="")
+    heading = dict(fontName=fonts.bold, textColor=accent, alignment=TA_LEFT, hyphenationLang="")
     styles = {
         "body": body,
         "quote": ParagraphStyle("quote", parent=body, fontSize=10, leading=14),
@@ -1449,25 +1468,25 @@ def _make_styles(fonts, hyphenate) -> dict:
         "h3": ParagraphStyle("h3", parent=body, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=2,
                              **{**heading, "fontName": fonts.italic}),
         "organisation": ParagraphStyle("organisation", fontName=fonts.bold, fontSize=10, leading=13,
-                                       textColor=ACCENT, spaceAfter=3),
-        "masthead": ParagraphStyle("masthead", fontName=fonts.regular, fontSize=9, leading=12, textColor=GREY),
+                                       textColor=accent, spaceAfter=3),
+        "masthead": ParagraphStyle("masthead", fontName=fonts.regular, fontSize=9, leading=12, textColor=grey),
         "masthead_right": ParagraphStyle("masthead_right", fontName=fonts.regular, fontSize=9, leading=12,
-                                         textColor=GREY, alignment=TA_RIGHT),
-        "title": ParagraphStyle("title", fontName=fonts.bold, fontSize=21, leading=25, textColor=ACCENT,
+                                         textColor=grey, alignment=TA_RIGHT),
+        "title": ParagraphStyle("title", fontName=fonts.bold, fontSize=21, leading=25, textColor=accent,
                                 spaceAfter=6),
-        "subtitle": ParagraphStyle("subtitle", fontName=fonts.italic, fontSize=13, leading=17, textColor=ACCENT,
+        "subtitle": ParagraphStyle("subtitle", fontName=fonts.italic, fontSize=13, leading=17, textColor=accent,
                                    spaceAfter=6),
         "author": ParagraphStyle("author", fontName=fonts.bold, fontSize=11, leading=14, spaceBefore=8),
         "affiliation": ParagraphStyle("affiliation", fontName=fonts.italic, fontSize=9.5, leading=12.5,
-                                      textColor=GREY, spaceAfter=2),
+                                      textColor=grey, spaceAfter=2),
         "keywords": ParagraphStyle("keywords", fontName=fonts.regular, fontSize=9, leading=12, spaceBefore=10,
                                    spaceAfter=4),
         "abstract": ParagraphStyle("abstract", parent=body, fontName=fonts.italic, spaceBefore=6),
-        "foot": ParagraphStyle("foot", fontName=fonts.regular, fontSize=7.5, leading=9.5, textColor=GREY,
+        "foot": ParagraphStyle("foot", fontName=fonts.regular, fontSize=7.5, leading=9.5, textColor=grey,
                                spaceAfter=3, alignment=TA_LEFT),
-        "running": ParagraphStyle("running", fontName=fonts.italic, fontSize=8.5, leading=10, textColor=GREY),
+        "running": ParagraphStyle("running", fontName=fonts.italic, fontSize=8.5, leading=10, textColor=grey),
         "running_right": ParagraphStyle("running_right", fontName=fonts.italic, fontSize=8.5, leading=10,
-                                        textColor=GREY, alignment=TA_RIGHT),
+                                        textColor=grey, alignment=TA_RIGHT),
         # ragged right needs no hyphens; URLs still break (uriWasteReduce)
         "note": ParagraphStyle("note", parent=body, fontSize=8.5, leading=11.5, alignment=TA_LEFT, hyphenationLang="",
                                leftIndent=NOTE_HANG, bulletIndent=0, bulletFontName=fonts.regular,
