@@ -492,3 +492,20 @@ def test_a_giant_paragraph_is_set_in_pieces_that_keep_every_word():
     assert all(p[0].text[:1] != " " for p in pieces if isinstance(p[0], ir.Text))
     # pieces end at sentence ends when there are any
     assert all(p[-1].text.rstrip().endswith(".") for p in pieces[:-1] if isinstance(p[-1], ir.Text))
+
+
+def test_documents_in_other_languages_do_not_change_each_other(sample_pdf, sample_doc):
+    """Styles are prepared once per process per language: each document still gets its own."""
+    german = small_doc(
+        para("Die Donaudampfschifffahrtsgesellschaftskapitänsmütze " * 30), title="Ein Bericht", language="de"
+    )
+    german_pdf = write_pdf(german, {})
+    assert write_pdf(sample_doc, {}) == sample_pdf
+    code = (
+        "import sys, pickle; from briefconv.formats.pdf_writer import write_pdf; "
+        "sys.stdout.buffer.write(write_pdf(pickle.loads(sys.stdin.buffer.read()), {}))"
+    )
+    import pickle
+
+    alone = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(german), capture_output=True, check=True)
+    assert alone.stdout == german_pdf
