@@ -1,5 +1,11 @@
 """JATS writer (formats ``jats`` and ``jats_publishing``); what it keeps and loses is
-listed in :mod:`briefconv.formats.jats`."""
+listed in :mod:`briefconv.formats.jats`.
+
+The article is built as a small tree of :class:`_Element` (so that empty paragraphs and
+parts can still be dropped and element-only content indented once it is complete) and
+written out as text, escaped and laid out exactly as lxml would write it: a conversion
+to JATS never imports lxml, whose import alone costs more than the whole write.
+"""
 
 from __future__ import annotations
 
