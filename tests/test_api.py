@@ -16,7 +16,7 @@ def test_convert_beside_the_input(tmp_path, sample_path):
     source = tmp_path / "brief.txt"
     source.write_bytes(sample_path.read_bytes())
     written = briefconv.convert(source, ["md", "json"])
-    assert written == [tmp_path / "brief.md", tmp_path / "brief.json"]
+    assert written == [str(tmp_path / "brief.md"), str(tmp_path / "brief.json")]
     assert briefconv.read(tmp_path / "brief.json").metadata.title.startswith("Practical Diplomacy")
 
 

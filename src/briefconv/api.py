@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from pathlib import Path
 from typing import BinaryIO, Iterable, Mapping, Union
 
 from briefconv.errors import BriefconvError, InputError, OutputError
@@ -37,10 +36,9 @@ def load_source(source: Source, max_bytes: int = MAX_INPUT_BYTES) -> tuple[bytes
     elif os.fspath(source) == STDIO:
         data, name = sys.stdin.buffer.read(max_bytes + 1), "<stdin>"
     else:
-        path = Path(os.fspath(source))
-        name = str(path)
+        name = os.fspath(source)
         try:
-            with path.open("rb") as handle:
+            with open(name, "rb") as handle:
                 data = handle.read(max_bytes + 1)
         except FileNotFoundError:
             raise InputError("no such file", source=name) from None
@@ -133,19 +131,20 @@ def write(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        write_atomically(Path(os.fspath(dest)), data)
+        write_atomically(dest, data)
     return None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: str | os.PathLike, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new, never part."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"folder {str(folder)!r} does not exist", source=str(path))
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    if not os.path.isdir(folder or "."):
+        raise OutputError(f"folder {folder!r} does not exist", source=path)
     try:
-        fd, tmp = _create_temporary(folder, path.name)
+        fd, tmp = _create_temporary(folder, name)
     except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", source=str(path)) from None
+        raise OutputError(f"cannot write: {exc.strerror or exc}", source=path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -154,19 +153,26 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        _remove(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot write: {exc.strerror or exc}", source=str(path)) from None
+            raise OutputError(f"cannot write: {exc.strerror or exc}", source=path) from None
         raise
 
 
-def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def _create_temporary(folder: str, name: str) -> tuple[int, str]:
     """A new, exclusively created ``.NAME.XXXXXXXX.part`` beside the output.
 
     What tempfile.mkstemp does, without the cost of importing tempfile on every run.
     """
     for _ in range(100):
-        tmp = str(folder / f".{name}.{os.urandom(4).hex()}.part")
+        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.part")
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
         except FileExistsError:
@@ -174,9 +180,9 @@ def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {name}")
 
 
-def output_path(input_path: str | os.PathLike, fmt: Format) -> Path:
+def output_path(input_path: str | os.PathLike, fmt: Format) -> str:
     """Where ``briefconv INPUT -t FMT`` writes by default: beside the input."""
-    return Path(os.fspath(input_path)).with_suffix(fmt.output_extension)
+    return os.path.splitext(os.fspath(input_path))[0] + fmt.output_extension
 
 
 # ----------------------------------------------------------------------- metadata
@@ -265,7 +271,7 @@ def convert(
     metadata: Mapping[str, str] | None = None,
     filters: Iterable[str] = (),
     options: Mapping[str, str] | None = None,
-) -> list[Path] | bytes:
+) -> list[str] | bytes:
     """Convert ``source`` to one or more formats and return the paths written.
 
     With one target format and no ``dest`` beside a path source, the output goes
@@ -292,7 +298,7 @@ def convert(
         path = _destination(target, dest, from_path, name, several=len(targets) > 1)
         write(document, target, path, options=options)
         if path != STDIO:
-            written.append(Path(path))
+            written.append(path)
     return written
 
 
@@ -302,14 +308,13 @@ def _destination(target: str, dest, from_path: str | None, name: str, *, several
         if several:
             raise OutputError("cannot write several formats to stdout")
         return STDIO
-    if dest is not None and not Path(os.fspath(dest)).is_dir():
+    if dest is not None and not os.path.isdir(dest):
         if several:
             raise OutputError("several formats need a destination folder", source=os.fspath(dest))
         return os.fspath(dest)
-    base = Path(from_path or "stdin")
-    path = output_path(base, fmt)
+    path = output_path(from_path or "stdin", fmt)
     if dest is not None:
-        path = Path(os.fspath(dest)) / path.name
-    if from_path is not None and path.exists() and os.path.samefile(path, from_path):
+        path = os.path.join(dest, os.path.basename(path))
+    if from_path is not None and os.path.exists(path) and os.path.samefile(path, from_path):
         raise OutputError("the output would overwrite the input; give another name with -o", source=name)
-    return str(path)
+    return path

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 import warnings
 from typing import Sequence
 
@@ -238,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _dispatch(argv)
         except BriefconvError as exc:
             if debug:
+                import traceback
+
                 traceback.print_exc()
             print(f"{PROG}: {exc}", file=sys.stderr)
             return exc.exit_code
@@ -248,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         except Exception as exc:  # a bug: say so in one line unless asked for more
             if debug:
+                import traceback
+
                 traceback.print_exc()
             print(f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -17,7 +17,6 @@ import os
 import sys
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 _SEP = "\t"
 
@@ -86,17 +85,18 @@ def _environment_key() -> str:
     return str(zlib.crc32("\n".join(sorted(parts)).encode("utf-8", "surrogateescape")))
 
 
-def _cache_path() -> Path:
+def _cache_path() -> str:
     base = os.environ.get("BRIEFCONV_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "briefconv"
     )
     interpreter = zlib.crc32(sys.prefix.encode("utf-8", "surrogateescape"))
-    return Path(base) / f"entry-points-{interpreter:08x}.tsv"
+    return os.path.join(base, f"entry-points-{interpreter:08x}.tsv")
 
 
-def _read_cache(path: Path, key: str) -> list[PluginEntryPoint] | None:
+def _read_cache(path: str, key: str) -> list[PluginEntryPoint] | None:
     try:
-        lines = path.read_text(encoding="utf-8").split("\n")
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     if not lines or lines[0] != key:
@@ -109,13 +109,14 @@ def _read_cache(path: Path, key: str) -> list[PluginEntryPoint] | None:
     return found
 
 
-def _write_cache(path: Path, key: str, found: list[PluginEntryPoint]) -> None:
+def _write_cache(path: str, key: str, found: list[PluginEntryPoint]) -> None:
     """Best effort: a read-only home or a race with another process only costs a rescan."""
     lines = [key] + [_SEP.join((ep.name, ep.value, ep.dist_name, ep.version)) for ep in found]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
         os.replace(tmp, path)
     except OSError:
         pass

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterable, Mapping
 
@@ -194,7 +193,7 @@ class Registry:
 
     def detect(self, filename: str, head: bytes = b"") -> Format:
         """The readable format of ``filename``, by extension, sniffing ``head`` when shared."""
-        suffix = Path(filename).suffix.lower()
+        suffix = os.path.splitext(filename)[1].lower()
         names = [n for n in self._extensions.get(suffix, []) if self.formats[n].reader]
         if not names:
             raise UnknownFormatError(
@@ -226,15 +225,18 @@ def _short_name(module_name: str) -> str:
     return module_name.rsplit(".", 1)[-1]
 
 
+def _file_stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 def _load_from_path(spec: str) -> ModuleType:
     """Import ``spec``: a module name, or the path of a ``.py`` file."""
     if spec.endswith(".py"):
         import importlib.util
 
-        path = Path(spec)
-        if not path.is_file():
+        if not os.path.isfile(spec):
             raise FileNotFoundError(f"no such plugin file: {spec}")
-        mod_spec = importlib.util.spec_from_file_location(f"briefconv_plugin_{path.stem}", path)
+        mod_spec = importlib.util.spec_from_file_location(f"briefconv_plugin_{_file_stem(spec)}", spec)
         assert mod_spec is not None and mod_spec.loader is not None
         module = importlib.util.module_from_spec(mod_spec)
         mod_spec.loader.exec_module(module)
@@ -305,7 +307,7 @@ def build_registry(extra_plugins: Iterable[str] = ()) -> tuple[Registry, pluggy.
         infos[ep.name] = PluginInfo(ep.name, version, builtin=False)
 
     for spec in extra_plugins:
-        name = Path(spec).stem if spec.endswith(".py") else spec
+        name = _file_stem(spec) if spec.endswith(".py") else spec
         try:
             _register(pm, _load_from_path(spec), name)
         except Exception as exc:
