@@ -187,16 +187,22 @@ def test_remembered_metrics_equal_reportlab_s_and_follow_a_re_registered_font():
 
     family = text_family()
     memo = pdf.FontMetricsMemo(limit=3)
+    measure = reportlab_original("stringWidth")
+    assert measure.__module__ == "reportlab.pdfbase.pdfmetrics"
     for text in ("the", "brief", "the", "Ünïcödé", "brief"):
         for size in (8.5, 11):
-            assert memo.string_width(text, family.regular, size) == pdfmetrics.stringWidth(text, family.regular, size)
+            assert memo.string_width(text, family.regular, size) == measure(text, family.regular, size)
+            assert pdfmetrics.stringWidth(text, family.regular, size) == measure(text, family.regular, size)
+    assert memo.string_width(fontSize=9, fontName=family.bold, text="by keyword") == measure(
+        "by keyword", family.bold, 9)
     assert memo.ascent_descent(family.bold, 11) == pdfmetrics.getAscentDescent(family.bold, 11)
     assert len(memo.widths) <= 3
     faces = pdf_font_files()
     pdfmetrics.registerFont(TTFont("BriefSpeedTest", faces["regular"]))
     memo.string_width("brief", "BriefSpeedTest", 11)
     pdfmetrics._fonts["BriefSpeedTest"] = TTFont("BriefSpeedTest", faces["bold"])  # another font, same name
-    assert memo.string_width("brief", "BriefSpeedTest", 11) == pdfmetrics.stringWidth("brief", "BriefSpeedTest", 11)
+    assert memo.string_width("brief", "BriefSpeedTest", 11) == measure("brief", "BriefSpeedTest", 11)
+    assert pdfmetrics.stringWidth("brief", "BriefSpeedTest", 11) == measure("brief", "BriefSpeedTest", 11)
     del pdfmetrics._fonts["BriefSpeedTest"]
 
 

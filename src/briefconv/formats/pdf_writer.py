@@ -449,9 +449,9 @@ class _Typesetter:
         return self._running_head
 
     def string_width(self, text: str, size: float) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
+        from reportlab.pdfbase import pdfmetrics
 
-        return stringWidth(text, self.fonts.regular, size)
+        return pdfmetrics.stringWidth(text, self.fonts.regular, size)
 
     def fit(self, text: str, width: float, size: float) -> str:
         """``text`` cut at a word and ended with an ellipsis if it is wider than ``width``."""
@@ -745,31 +745,34 @@ class FontMetricsMemo:
 
         # closures over locals: these run some ten thousand times a brief
         font_of = pdfmetrics._fonts.get
-        measure, extent = pdfmetrics.stringWidth, pdfmetrics.getAscentDescent
+        # reportlab's own stringWidth, even once speed_up_reportlab has put a memo in its place
+        measure = REPORTLAB_ORIGINALS.setdefault("stringWidth", pdfmetrics.stringWidth)
+        extent = pdfmetrics.getAscentDescent
         widths: dict = {}
         extents: dict = {}
         self.widths, self.extents = widths, extents
 
-        def string_width(text, font_name, font_size, encoding="utf8"):
-            key = (text, font_name, font_size, encoding)
+        # reportlab's parameter names, so that calls by keyword work too
+        def string_width(text, fontName, fontSize, encoding="utf8"):  # noqa: N803
+            key = (text, fontName, fontSize, encoding)
             known = widths.get(key)
-            if known is not None and known[0] is font_of(font_name):
+            if known is not None and known[0] is font_of(fontName):
                 return known[1]
-            width = measure(text, font_name, font_size, encoding)
+            width = measure(text, fontName, fontSize, encoding)
             if len(widths) >= limit:
                 widths.clear()
-            widths[key] = (font_of(font_name), width)
+            widths[key] = (font_of(fontName), width)
             return width
 
-        def ascent_descent(font_name, font_size=None):
-            key = (font_name, font_size)
+        def ascent_descent(fontName, fontSize=None):  # noqa: N803
+            key = (fontName, fontSize)
             known = extents.get(key)
-            if known is not None and known[0] is font_of(font_name):
+            if known is not None and known[0] is font_of(fontName):
                 return known[1]
-            answer = extent(font_name, font_size)
+            answer = extent(fontName, fontSize)
             if len(extents) >= limit:
                 extents.clear()
-            extents[key] = (font_of(font_name), answer)
+            extents[key] = (font_of(fontName), answer)
             return answer
 
         self.string_width = string_width
@@ -1214,6 +1217,8 @@ def speed_up_reportlab() -> None:
     from reportlab.lib.abag import ABag
     from reportlab.platypus.paraparser import ParaFrag
 
+    from reportlab.pdfbase import pdfmetrics
+
     REPORTLAB_ORIGINALS.update(format=pdfdoc.format, PDFName=pdfdoc.PDFName, splitString=ttfonts.TTFont.splitString)
     if ParaFrag.__init__ is ABag.__init__ and ParaFrag.clone is ABag.clone:  # the plain bag clone_fragment copies
         ParaFrag.clone = clone_fragment
@@ -1224,6 +1229,7 @@ def speed_up_reportlab() -> None:
     ttfonts.TTFont.splitString = fast_split_string(ttfonts.TTFont.splitString)
     paragraph.stringWidth = memo.string_width
     paragraph.getAscentDescent = memo.ascent_descent
+    pdfmetrics.stringWidth = memo.string_width  # the canvas measures through it when justifying
     _SPED_UP = True
 
 
