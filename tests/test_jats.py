@@ -13,7 +13,7 @@ from lxml import etree
 import briefconv
 from briefconv import ir
 from briefconv.errors import BriefconvWarning, InputError, MissingMetadataError
-from briefconv.formats import irjson
+from briefconv.formats.irjson_writer import document_to_json
 from briefconv.formats.jats import sniff_jats
 from briefconv.formats.jats_common import squeeze
 from briefconv.formats.jats_reader import read_jats
@@ -205,7 +205,7 @@ def test_publishing_without_issn_says_what_is_missing_and_how_to_give_it():
 
 def test_publishing_cli_exits_2_without_issn_and_succeeds_with_it(tmp_path, cli):
     source = tmp_path / "brief.json"
-    source.write_text(irjson.document_to_json(brief()), encoding="utf-8")
+    source.write_text(document_to_json(brief()), encoding="utf-8")
     failed = cli(source, "-t", "jats_publishing", "-o", tmp_path / "fail.xml")
     assert failed.returncode == 2
     assert b"-M issn=" in failed.stderr and not (tmp_path / "fail.xml").exists()
