@@ -82,6 +82,18 @@ def _cut_point(text: str, wanted: int) -> int | None:
     return found + 1 if found > 0 else None
 
 
+_COLOUR_OBJECTS: dict = {}
+
+
+def colour(name: str):
+    """reportlab's colour object for ``name``, made once: reportlab parses a name each time it is set."""
+    if name not in _COLOUR_OBJECTS:
+        from reportlab.lib.colors import toColor
+
+        _COLOUR_OBJECTS[name] = toColor(name)
+    return _COLOUR_OBJECTS[name]
+
+
 def format_date(iso: str | None) -> str | None:
     """'2026-01-23' -> '23 January 2026'; partial dates as far as they go."""
     if not iso:
@@ -414,7 +426,7 @@ class _Typesetter:
             return
         canvas.saveState()
         y = self.margin_bottom + sum(h for _, h in foot)
-        canvas.setStrokeColor(GREY)
+        canvas.setStrokeColor(colour(GREY))
         canvas.setLineWidth(0.4)
         canvas.line(self.margin_x, y + 5, self.margin_x + 40 * MM, y + 5)
         for paragraph, height in foot:
@@ -427,11 +439,11 @@ class _Typesetter:
         top = self.page_height - self.margin_top + 9 * MM
         for flowable in self.running_head():
             flowable.drawOn(canvas, self.margin_x, top)
-        canvas.setStrokeColor(ACCENT)
+        canvas.setStrokeColor(colour(ACCENT))
         canvas.setLineWidth(0.5)
         canvas.line(self.margin_x, top - 3, self.page_width - self.margin_x, top - 3)
         canvas.setFont(self.fonts.regular, 9)
-        canvas.setFillColor(GREY)
+        canvas.setFillColor(colour(GREY))
         canvas.drawCentredString(self.page_width / 2, self.margin_bottom - 10 * MM, str(doc.page))
         canvas.restoreState()
 
@@ -533,7 +545,7 @@ class _Typesetter:
         from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
 
         meta = self.meta
-        out: list = [HRFlowable(width="100%", thickness=3, color=ACCENT, spaceAfter=7)]
+        out: list = [HRFlowable(width="100%", thickness=3, color=colour(ACCENT), spaceAfter=7)]
         if meta.publisher and meta.publisher.name:
             out.append(self.paragraph(self.markup.text(meta.publisher.name.upper(), ""), "organisation"))
         series = series_line(meta) if meta.series else ""
@@ -552,7 +564,7 @@ class _Typesetter:
             ]))
             out.append(table)
         if len(out) > 1:  # a rule under the masthead, when there is one
-            out.append(HRFlowable(width="100%", thickness=0.5, color=ACCENT, spaceBefore=5, spaceAfter=0))
+            out.append(HRFlowable(width="100%", thickness=0.5, color=colour(ACCENT), spaceBefore=5, spaceAfter=0))
         out.append(Spacer(1, 16))
         return out
 
@@ -577,7 +589,7 @@ class _Typesetter:
         if meta.abstract:
             out.append(self.paragraph(self.markup.text(meta.abstract, ""), "abstract"))
         if out:
-            out.append(HRFlowable(width="100%", thickness=0.4, color=GREY, spaceBefore=2, spaceAfter=14))
+            out.append(HRFlowable(width="100%", thickness=0.4, color=colour(GREY), spaceBefore=2, spaceAfter=14))
         return out
 
     def blocks(self, blocks: Iterable[ir.Block], indent: float = 0, in_list: bool = False) -> list:
@@ -1449,12 +1461,11 @@ def prepared_styles(fonts, hyphenate) -> dict:
 
 
 def _make_styles(fonts, hyphenate) -> dict:
-    from reportlab.lib.colors import toColor
     from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
     # colour objects, not names: reportlab would parse a name each time it sets the colour
-    accent, grey = toColor(ACCENT), toColor(GREY)
+    accent, grey = colour(ACCENT), colour(GREY)
 
     body = ParagraphStyle(
         "body", fontName=fonts.regular, fontSize=11, leading=15.5, alignment=TA_JUSTIFY,
