@@ -850,3 +850,16 @@ def test_synthetic_briefs_through_pdf_and_pdftotext_read_back_the_same(name):
     for field_name in ("title", "date", "series", "publisher", "licence", "keywords"):
         assert getattr(after.metadata, field_name) == getattr(before.metadata, field_name), field_name
     assert [a.name for a in after.metadata.authors] == [a.name for a in before.metadata.authors]
+
+
+@pytest.mark.parametrize("line, date", [
+    ("29 February 2024", "2024-02-29"),
+    ("29 February 2000", "2000-02-29"),
+    ("29 February 2023", None),
+    ("29 February 1900", None),
+    ("31 April 2026", None),
+    ("30 April 2026", "2026-04-30"),
+])
+def test_a_date_line_is_read_only_when_the_day_exists(line, date):
+    brief = f"A Title for the Brief\n\n{line}\n\nThe first paragraph of the brief, long enough to be body text.\n"
+    assert read_txt(brief.encode(), {}).metadata.date == date
