@@ -39,9 +39,12 @@ document gives the same bytes in any process.
 
 Speed: the writer (:mod:`briefconv.formats.pdf_writer`) swaps a few reportlab
 internals for exact equivalents that are faster (its paragraph markup is read straight
-into fragments; font metrics are remembered; tests/test_pdf_speed.py checks each
-against the original), and compresses streams at zlib level 1.  This module imports
-neither the writer nor reportlab: they load when a PDF is written.
+into fragments; font metrics are remembered; fragments are copied, plain PDF values
+written and text encoded for the font subsets without reportlab's generic paths;
+tests/test_pdf_speed.py checks each against the original), prepares its styles once
+per process, and compresses streams at zlib level 1.  Nothing is remembered from one
+document's text for the next.  This module imports neither the writer nor reportlab:
+they load when a PDF is written.
 """
 
 from __future__ import annotations
