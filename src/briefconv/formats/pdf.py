@@ -42,9 +42,10 @@ internals for exact equivalents that are faster (its paragraph markup is read st
 into fragments; font metrics are remembered; fragments are copied, plain PDF values
 written and text encoded for the font subsets without reportlab's generic paths;
 tests/test_pdf_speed.py checks each against the original), prepares its styles once
-per process, and compresses streams at zlib level 1.  Nothing is remembered from one
-document's text for the next.  This module imports neither the writer nor reportlab:
-they load when a PDF is written.
+per process, and compresses streams at zlib level 1.  What it remembers between
+documents is keyed on small exact inputs (a word's width, its hyphenation points),
+never on a document, page or paragraph.  This module imports neither the writer nor
+reportlab: they load when a PDF is written.
 """
 
 from __future__ import annotations
