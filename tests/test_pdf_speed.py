@@ -162,14 +162,20 @@ def test_any_paragraph_reads_into_the_fragments_reportlab_makes(styles, children
 # ------------------------------------------------------ metrics and sameFrag
 
 
-def test_same_frag_agrees_with_reportlab_on_the_sample(sample_doc, styles):
-    from reportlab.lib.rl_accel import sameFrag
-
+def sample_fragments(sample_doc, styles) -> list:
+    """The fragments of the sample's first paragraphs, as the writer makes them."""
     markup = pdf.InlineMarkup(sample_doc, text_family().covers, cid_font, lambda t, s: 5.0 * len(t))
     fragments = []
     for block in sample_doc.blocks[:12]:
         if isinstance(block, ir.Paragraph):
             fragments += pdf.markup_fragments(markup.render(block.children), styles["body"])[1]
+    return fragments
+
+
+def test_same_frag_agrees_with_reportlab_on_the_sample(sample_doc, styles):
+    from reportlab.lib.rl_accel import sameFrag
+
+    fragments = sample_fragments(sample_doc, styles)
     fragments += pdf.markup_fragments("<br/>x", styles["note"])[1]
     partial = fragments[0].clone()  # fragments missing a style attribute, or with more
     del partial.link
@@ -211,11 +217,7 @@ def test_fragment_copies_and_clones_equal_reportlab_s(sample_doc, styles):
 
     from reportlab.lib.abag import ABag
 
-    markup = pdf.InlineMarkup(sample_doc, text_family().covers, cid_font, lambda t, s: 5.0 * len(t))
-    fragments = []
-    for block in sample_doc.blocks[:12]:
-        if isinstance(block, ir.Paragraph):
-            fragments += pdf.markup_fragments(markup.render(block.children), styles["body"])[1]
+    fragments = sample_fragments(sample_doc, styles)
     assert fragments
     for fragment in fragments:
         for made, expected in (
