@@ -15,7 +15,7 @@ template's settings or add styles to it.
 from __future__ import annotations
 
 from briefconv.formats.docx_common import R_NS, W_NS, local_name, w
-from briefconv.formats.docx_package import escape_attribute as _attribute
+from briefconv.xmltext import escape_attribute as _attribute
 
 CONTENT_TYPES = {
     "footnote": "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",

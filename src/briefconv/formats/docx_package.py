@@ -25,6 +25,7 @@ import zlib
 from functools import lru_cache
 
 from briefconv.errors import InputError, MissingDependencyError
+from briefconv.xmltext import escape_attribute
 
 RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -83,12 +84,6 @@ def serialize_xml(element) -> bytes:
     from lxml import etree
 
     return etree.tostring(element, encoding="UTF-8", standalone=True)
-
-
-def escape_attribute(value: str) -> str:
-    """An attribute value escaped as lxml writes it."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
 
 
 @lru_cache(maxsize=32)

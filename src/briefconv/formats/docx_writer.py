@@ -21,6 +21,7 @@ from briefconv.formats.docx_common import (
     IDENTIFIER_LABELS, KEYWORDS, LABEL, LICENCE, MAIN_DOCUMENT_REL, MASTHEAD, MAX_TOTAL_BYTES, MONTHS, ORGANISATION,
     PLACE, R_NS, ROLE, SERIES, SERIES_NUMBER, W_NS, check_zip_sizes, local_name, w,
 )
+from briefconv.xmltext import escape_attribute, escape_text
 
 HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 
@@ -488,12 +489,8 @@ class _DocxWriter:
 # ------------------------------------------------------------------- the XML written
 
 
-def _text(text: str) -> str:
-    """Element text escaped as lxml writes it."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-_attr = package_xml.escape_attribute
+_text = escape_text
+_attr = escape_attribute
 
 
 def _element(tag: str, content: str, attributes: str = "") -> str:

@@ -15,12 +15,12 @@ from typing import Iterable, Iterator, Mapping
 
 from briefconv import ir
 from briefconv.errors import MissingMetadataError, warn
-from briefconv.formats.docx_package import escape_attribute
 from briefconv.formats.jats_common import (
     ALI, DISCLAIMER, FOOTNOTE, ISO_DATE, XLINK, normal_text, only_note_refs, plain_inlines, slug, squeeze,
     with_children,
 )
 from briefconv.plaintext import plain_text
+from briefconv.xmltext import escape_attribute, escape_text
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 #: The namespaces declared on ``article``, by prefix; names below are written with these prefixes.
@@ -631,12 +631,6 @@ def _indent(element: _Element, depth: int = 0) -> None:
     element[-1].tail = "\n" + "  " * depth
 
 
-def _escape_text(text: str) -> str:
-    """Element text escaped as lxml writes it (a carriage return too, or a parser would
-    read it as a newline)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
 def _serialize_element(element: _Element, out: list[str]) -> None:
     """Append the markup of ``element`` and its tail to ``out``."""
     out.append(f"<{element.tag}")
@@ -647,12 +641,12 @@ def _serialize_element(element: _Element, out: list[str]) -> None:
     else:
         out.append(">")
         if element.text:
-            out.append(_escape_text(element.text))
+            out.append(escape_text(element.text))
         for child in element.children:
             _serialize_element(child, out)
         out.append(f"</{element.tag}>")
     if element.tail:
-        out.append(_escape_text(element.tail))
+        out.append(escape_text(element.tail))
 
 
 def serialize(root: _Element, tagset: str) -> bytes:
