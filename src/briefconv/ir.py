@@ -2,8 +2,9 @@
 
 A :class:`Document` is metadata, a tuple of body blocks, optional back matter and the
 notes.  Everything is a frozen dataclass built from tuples, strings and other IR
-nodes, so a document can be compared with ``==``, hashed into caches and shared
-between threads without copying.
+nodes, so a document can be compared with ``==`` and shared between threads without
+copying, and its blocks and inlines can be hashed (a document as a whole cannot: its
+metadata's ``identifiers`` and ``extra`` are dicts).
 
 Readers fill only what they understood: a field they could not recover stays at its
 empty default (``None`` or ``()``).  Writers never invent data.
