@@ -187,7 +187,7 @@ def test_any_metadata_string_survives_the_yaml_block(title, keyword, place):
 
 @pytest.mark.parametrize("value", ["yes", "No", "null", "~", "3.0", "0x1F", "2026-01-23", "- a", "a: b",
                                    "a #b", "#x", "'q'", '"q"', " lead", "trail ", "@me", "*star", "tab\there",
-                                   "line\nbreak", "\u2028", "\ufeff", "%x", "<<"])
+                                   "line\nbreak", "\u2028", "\ufeff", "\ufffe", "x\uffff", "%x", "<<"])
 def test_yaml_scalars_that_look_like_something_else_stay_strings(value):
     meta = ir.Metadata(title=value)
     assert doc_of(md_of(ir.Document(metadata=meta))).metadata.title == value

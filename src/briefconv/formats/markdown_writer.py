@@ -185,7 +185,7 @@ _YAML_SPECIAL_START = set("-?:,[]{}#&*!|>'\"%@`= ")
 _YAML_IMPLICIT = re.compile(
     r"^(?:[-+.\d]|0x|~$|<<|(?:y|yes|n|no|true|false|on|off|null)$)", re.IGNORECASE
 )
-_YAML_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+_YAML_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 def _yaml_scalar(text: str) -> str:
