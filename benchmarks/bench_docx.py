@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,16 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import briefconv  # noqa: E402
 from briefconv.api import read_bytes, render  # noqa: E402
-
-
-def cpu_ms(action, runs: int) -> float:
-    """Median CPU milliseconds of ``action`` in this process."""
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
-        action()
-        times.append(time.process_time() - start)
-    return statistics.median(times) * 1000
+from bench_speed import median_ms as cpu_ms  # noqa: E402
 
 
 def child_cpu_ms(argv: list[str]) -> float:
