@@ -21,10 +21,6 @@ MAIN_DOCUMENT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relat
 MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
-)
 
 # The styles of the title block.  Paragraph styles: (style id, name).
 ORGANISATION = ("BriefOrganisation", "Brief Organisation")

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from briefconv import ir
+from briefconv.dates import MONTHS
 from briefconv.errors import InputError, warn
 from briefconv.formats.docx_common import (
     ABSTRACT, AFFILIATION, AUTHOR, AUTHOR_DETAILS, BACK_BOOKMARK, DATE, DISCLAIMER, EMAIL, HONORIFIC, IDENTIFIER,
-    IDENTIFIER_LABELS, KEYWORDS, LABEL, LICENCE, MAIN_DOCUMENT_REL, MASTHEAD, MAX_PART_BYTES, MONTHS, ORGANISATION,
+    IDENTIFIER_LABELS, KEYWORDS, LABEL, LICENCE, MAIN_DOCUMENT_REL, MASTHEAD, MAX_PART_BYTES, ORGANISATION,
     PLACE, R_NS, ROLE, SERIES, SERIES_NUMBER, W_NS, check_zip_sizes, local_name, w,
 )
 

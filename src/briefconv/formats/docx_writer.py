@@ -13,12 +13,13 @@ from functools import lru_cache
 from typing import Mapping
 
 from briefconv import ir
+from briefconv.dates import iso_parts, long_date
 from briefconv.errors import InputError, UsageError, warn
 from briefconv.formats import docx_notes as notes_xml
 from briefconv.formats import docx_package as package_xml
 from briefconv.formats.docx_common import (
     ABSTRACT, AFFILIATION, AUTHOR, AUTHOR_DETAILS, BACK_BOOKMARK, DATE, DISCLAIMER, EMAIL, HONORIFIC, IDENTIFIER,
-    IDENTIFIER_LABELS, KEYWORDS, LABEL, LICENCE, MAIN_DOCUMENT_REL, MASTHEAD, MAX_TOTAL_BYTES, MONTHS, ORGANISATION,
+    IDENTIFIER_LABELS, KEYWORDS, LABEL, LICENCE, MAIN_DOCUMENT_REL, MASTHEAD, MAX_TOTAL_BYTES, ORGANISATION,
     PLACE, R_NS, ROLE, SERIES, SERIES_NUMBER, W_NS, check_zip_sizes, local_name, w,
 )
 from briefconv.xmltext import escape_attribute, escape_text
@@ -197,7 +198,7 @@ class _DocxWriter:
         if meta.publisher and meta.publisher.place:
             parts.append([_Run(meta.publisher.place, style=self._style(PLACE[1]))])
         if meta.date:
-            parts.append([_Run(_display_date(meta.date), style=self._style(DATE[1]))])
+            parts.append([_Run(long_date(meta.date), style=self._style(DATE[1]))])
         series_number = series.number if series else None
         for scheme, value in meta.identifiers.items():
             if value and value != series_number:  # a report number shown as the series number already
@@ -689,28 +690,18 @@ def _clear_body(word: _WordFile) -> None:
             body.remove(child)
 
 
-def _display_date(iso: str) -> str:
-    """'2026-01-23' -> '23 January 2026'; 'YYYY-MM' -> 'January 2026'; anything else as is."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", iso.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return iso
-    month = MONTHS[int(match.group(2)) - 1]
-    if match.group(3):
-        return f"{int(match.group(3))} {month} {match.group(1)}"
-    return f"{month} {match.group(1)}"
-
-
 def _date_value(iso: str | None):
     """The datetime for the core properties, or None when the date is not ISO."""
     import datetime as dt
 
     if not iso:
         return None
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", iso.strip())
-    if not match:
+    parts = iso_parts(iso)
+    if parts is None:
         return None
+    year, month, day = parts
     try:
-        return dt.datetime(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1))
+        return dt.datetime(int(year), int(month or 1), int(day or 1))
     except ValueError:
         return None
 

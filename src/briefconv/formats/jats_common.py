@@ -14,7 +14,6 @@ from briefconv.plaintext import plain_text
 XLINK = "http://www.w3.org/1999/xlink"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # XML whitespace only: a no-break space is content, not layout.
 XML_SPACE = re.compile(r"[ \t\n\r]+")
 DISCLAIMER = "disclaimer"

@@ -7,9 +7,10 @@ import re
 from typing import Mapping
 
 from briefconv import ir
+from briefconv.dates import iso_parts
 from briefconv.errors import InputError, warn
 from briefconv.formats.jats_common import (
-    ALI, DISCLAIMER, FOOTNOTE, ISO_DATE, XLINK, XML_LANG, normal_text, only_note_refs, plain_inlines, slug,
+    ALI, DISCLAIMER, FOOTNOTE, XLINK, XML_LANG, normal_text, only_note_refs, plain_inlines, slug,
     squeeze,
 )
 
@@ -474,7 +475,7 @@ class _JatsReader:
         preferred = [d for d in dates if d.get("date-type") == "pub" or d.get("pub-type") in ("epub", "ppub", "pub")]
         element = (preferred or dates)[0]
         iso = element.get("iso-8601-date")
-        if iso and ISO_DATE.match(iso.strip()):
+        if iso and iso_parts(iso):
             return iso.strip()
         year = _child_text(element, "year")
         if not year or not year.isdigit():

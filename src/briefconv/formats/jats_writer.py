@@ -14,9 +14,10 @@ import unicodedata
 from typing import Iterable, Iterator, Mapping
 
 from briefconv import ir
+from briefconv.dates import iso_parts
 from briefconv.errors import MissingMetadataError, warn
 from briefconv.formats.jats_common import (
-    ALI, DISCLAIMER, FOOTNOTE, ISO_DATE, XLINK, normal_text, only_note_refs, plain_inlines, slug, squeeze,
+    ALI, DISCLAIMER, FOOTNOTE, XLINK, normal_text, only_note_refs, plain_inlines, slug, squeeze,
     with_children,
 )
 from briefconv.plaintext import plain_text
@@ -410,7 +411,7 @@ def _require_publishing_metadata(meta: ir.Metadata, journal_id: str | None) -> N
         missing.append("a journal id (give it with -M journal-id=ID, or a series name with -M series=NAME)")
     if not meta.title:
         missing.append("a title (-M title=TEXT)")
-    if not (meta.date and ISO_DATE.match(meta.date.strip())):
+    if not (meta.date and iso_parts(meta.date)):
         missing.append("a publication date (-M date=YYYY-MM-DD)")
     if missing:
         raise MissingMetadataError(
@@ -550,13 +551,13 @@ def _structured_name(parent, author: ir.Author, style: str | None, ctx: _WriteCo
 
 
 def _pub_date(article, date: str, ctx: _WriteContext) -> None:
-    match = ISO_DATE.match(date.strip())
-    if not match:
+    parts = iso_parts(date)
+    if parts is None:
         ctx.warn_once(f"the date {date!r} is not ISO 8601 (YYYY-MM-DD) and was dropped")
         return
-    year, month, day = match.groups()
+    year, month, day = parts
     element = _sub(article, "pub-date", publication_format="electronic", date_type="pub",
-                   iso_8601_date=match.group(0))
+                   iso_8601_date=date.strip())
     if day:
         _sub(element, "day", day)
     if month:

@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from briefconv import ir
+from briefconv.dates import iso_parts, long_date
 from briefconv.errors import warn
 from briefconv.plaintext import plain_text as visible_text
 
 ACCENT = "#1d3c6e"  # masthead, headings, links: a dark blue that prints well in grey
 GREY = "#555555"
 LIVE_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
 MM = 72 / 25.4
 
 # ------------------------------------------------------------------ plain helpers
@@ -94,28 +91,14 @@ def colour(name: str):
     return _COLOUR_OBJECTS[name]
 
 
-def format_date(iso: str | None) -> str | None:
-    """'2026-01-23' -> '23 January 2026'; partial dates as far as they go."""
-    if not iso:
-        return None
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso.strip())
-    if not match:
-        return iso
-    year, month, day = match.groups()
-    if month and 1 <= int(month) <= 12:
-        name = MONTHS[int(month) - 1]
-        return f"{int(day)} {name} {year}" if day else f"{name} {year}"
-    return year
-
-
 def pdf_date(iso: str | None) -> str | None:
     """The PDF date string (D:YYYYMMDDHHmmSS) of an ISO date, to the precision known."""
     if not iso:
         return None
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso.strip())
-    if not match:
+    parts = iso_parts(iso)
+    if parts is None:
         return None
-    year, month, day = match.groups()
+    year, month, day = parts
     if month and day:
         return f"D:{year}{month}{day}000000+00'00'"
     return f"D:{year}{month or ''}"
@@ -549,7 +532,7 @@ class _Typesetter:
         if meta.publisher and meta.publisher.name:
             out.append(self.paragraph(self.markup.text(meta.publisher.name.upper(), ""), "organisation"))
         series = series_line(meta) if meta.series else ""
-        place_date = " · ".join(p for p in (meta.publisher.place if meta.publisher else None, format_date(meta.date)) if p)
+        place_date = " · ".join(p for p in (meta.publisher.place if meta.publisher else None, meta.date and long_date(meta.date)) if p)
         if series or place_date:
             row = [
                 self.paragraph(f"<b>{self.markup.text(series, '')}</b>", "masthead"),

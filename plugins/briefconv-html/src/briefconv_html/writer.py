@@ -35,15 +35,13 @@ from html import escape
 from typing import Mapping
 
 from briefconv import ir
+from briefconv.dates import iso_parts, long_date
 from briefconv.errors import warn
 from briefconv.plaintext import plain_text
 
 GENERATOR = "briefconv-html"
 _SAFE_URL = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 _IDENTIFIER_LABELS = {"issn": "ISSN", "eissn": "eISSN", "isbn": "ISBN", "doi": "DOI", "url": "URL",
                       "journal-id": "Journal ID"}
 _BACKLINK_ARROW = "\u21a9\ufe0e"  # ↩ as text, not as a coloured emoji
@@ -115,19 +113,12 @@ def _attr(value: str) -> str:
 
 
 def _human_date(iso: str, language: str) -> str:
-    match = _ISO_DATE.match(iso)
-    if not match or not language.lower().startswith("en"):
-        return iso
-    year, month, day = match.groups()
-    if month is None or not 1 <= int(month) <= 12:
-        return year
-    words = f"{_MONTHS[int(month) - 1]} {year}"
-    return f"{int(day)} {words}" if day else words
+    return long_date(iso) if language.lower().startswith("en") else iso
 
 
 def _scholar_date(iso: str) -> str:
     """Google Scholar wants dates as YYYY/MM/DD."""
-    return iso.replace("-", "/") if _ISO_DATE.match(iso) else iso
+    return iso.replace("-", "/") if iso_parts(iso) else iso
 
 
 class _Page:
