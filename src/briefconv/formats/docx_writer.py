@@ -137,7 +137,7 @@ class _DocxWriter:
         """The footer's paragraph: series and number on the left, the page number on the right."""
         style = self._style("footer")
         width, _, margin = PAPER_SIZES[self.paper or "a4"]
-        properties = ((f'<w:pStyle w:val="{_attr(style)}"/>' if style else "")
+        properties = ((f'<w:pStyle w:val="{escape_attribute(style)}"/>' if style else "")
                       + '<w:tabs><w:tab w:val="clear" w:pos="4680"/><w:tab w:val="clear" w:pos="9360"/>'
                       f'<w:tab w:val="right" w:pos="{width - 2 * margin}"/></w:tabs><w:rPr><w:sz w:val="16"/></w:rPr>')
         label = _series_text(self.meta) or self.meta.title or ""
@@ -240,7 +240,7 @@ class _DocxWriter:
         if style_id or numbering or indent is not None:
             properties = "<w:pPr>"
             if style_id:
-                properties += f'<w:pStyle w:val="{_attr(style_id)}"/>'
+                properties += f'<w:pStyle w:val="{escape_attribute(style_id)}"/>'
             if numbering:
                 properties += f'<w:numPr><w:ilvl w:val="{numbering[1]}"/><w:numId w:val="{numbering[0]}"/></w:numPr>'
             if indent is not None:
@@ -424,14 +424,14 @@ class _DocxWriter:
             context = _Context(self.notes_parts[target.kind], in_note=True)
             paragraphs = self._note_paragraphs(target.note.blocks, context) or [[]]
             style = self._style(notes_xml.TEXT_STYLE[target.kind][1])
-            properties = f'<w:pPr><w:pStyle w:val="{_attr(style)}"/></w:pPr>' if style else ""
+            properties = f'<w:pPr><w:pStyle w:val="{escape_attribute(style)}"/></w:pPr>' if style else ""
             out = []
             for index, runs in enumerate(paragraphs):
                 if index == 0:
                     self.bookmark_counter += 1
                     start = (notes_xml.note_mark_run(target.kind, self._note_reference_style(target.kind))
                              + _Run(" ").xml()
-                             + f'<w:bookmarkStart w:id="{self.bookmark_counter}" w:name="{_attr(target.bookmark)}"/>')
+                             + f'<w:bookmarkStart w:id="{self.bookmark_counter}" w:name="{escape_attribute(target.bookmark)}"/>')
                     end = f'<w:bookmarkEnd w:id="{self.bookmark_counter}"/>'
                     out.append(f"<w:p>{properties}{start}{_xml(runs)}{end}</w:p>")
                 else:
@@ -462,7 +462,7 @@ class _DocxWriter:
         out = []
 
         def add(tag: str, text: str) -> None:
-            out.append(f"<{tag}>{_text(text)}</{tag}>")
+            out.append(f"<{tag}>{escape_text(text)}</{tag}>")
 
         if meta.title:
             add("dc:title", _core_text(meta.title))
@@ -490,8 +490,6 @@ class _DocxWriter:
 # ------------------------------------------------------------------- the XML written
 
 
-_text = escape_text
-_attr = escape_attribute
 
 
 def _element(tag: str, content: str, attributes: str = "") -> str:
@@ -524,13 +522,13 @@ class _Run:
         if fmt or self.style or self.color or self.size:
             out = "<w:rPr>"
             if self.style:
-                out += f'<w:rStyle w:val="{_attr(self.style)}"/>'
+                out += f'<w:rStyle w:val="{escape_attribute(self.style)}"/>'
             if "b" in fmt:
                 out += "<w:b/>"
             if "i" in fmt:
                 out += "<w:i/>"
             if self.color:
-                out += f'<w:color w:val="{_attr(self.color)}"/>'
+                out += f'<w:color w:val="{escape_attribute(self.color)}"/>'
             if self.size:
                 out += f'<w:sz w:val="{self.size}"/>'
             if "sup" in fmt or "sub" in fmt:
@@ -542,7 +540,7 @@ class _Run:
             # Word's text may not hold tabs or other control characters as such.
             for piece in _xml_safe(self.text).split("\t"):
                 if piece:
-                    out += f'<w:t xml:space="preserve">{_text(piece)}</w:t>'
+                    out += f'<w:t xml:space="preserve">{escape_text(piece)}</w:t>'
                 out += "<w:tab/>"
             out = out[:-8]  # no tab after the last piece
         return f"<w:r>{out}</w:r>" if out else "<w:r/>"
@@ -562,7 +560,7 @@ class _Link:
 
 
 def _hyperlink(rel_id: str, runs: list) -> _Link:
-    return _Link(f' r:id="{_attr(rel_id)}" w:history="1"', runs)
+    return _Link(f' r:id="{escape_attribute(rel_id)}" w:history="1"', runs)
 
 
 def _anchor_link(bookmark: str, runs: list) -> _Link:
@@ -572,7 +570,7 @@ def _anchor_link(bookmark: str, runs: list) -> _Link:
             items.extend(run.items)
         else:
             items.append(run)
-    return _Link(f' w:anchor="{_attr(bookmark)}" w:history="1"', items)
+    return _Link(f' w:anchor="{escape_attribute(bookmark)}" w:history="1"', items)
 
 
 def _after_paragraph_properties(paragraph: str, xml: str) -> str:
@@ -1280,7 +1278,7 @@ class _HouseTemplate:
         """The styles part with another default language (cached: the compressed form is then reused)."""
         data = package_xml.inflate(self.members["word/styles.xml"])
         offset = self.spec["styles_language_offset"]
-        return data[:offset] + _attr(language).encode("utf-8") + data[offset + len(b"en-GB"):]
+        return data[:offset] + escape_attribute(language).encode("utf-8") + data[offset + len(b"en-GB"):]
 
 
 @lru_cache(maxsize=1)
