@@ -63,12 +63,6 @@ class MissingDependencyError(BriefconvError):
         )
 
 
-class BatchFailed(BriefconvError):
-    """A batch ran, but some of its documents failed (see its report)."""
-
-    exit_code = EXIT_SOME_FAILED
-
-
 class BriefconvWarning(UserWarning):
     """Something was lost, guessed or skipped; the conversion still succeeded."""
 
