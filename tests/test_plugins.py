@@ -424,3 +424,41 @@ def test_a_lazy_reference_must_name_a_module_and_a_function():
 
     with pytest.raises(ValueError, match="module:function"):
         lazy("shout_impl.write_shout")
+
+
+def test_the_manager_finds_the_same_hook_implementations_as_pluggys_own(tmp_path):
+    """The quicker module scan must not miss a hookimpl pluggy would find, nor add one."""
+    import importlib
+    import sys
+
+    import pluggy
+
+    from briefconv import hookspecs
+    from briefconv.plugins import BUILTIN_PLUGINS, PluginManager
+
+    (tmp_path / "odd_plugin.py").write_text(textwrap.dedent('''
+        from briefconv import hookimpl
+
+        class Holder:
+            @hookimpl(specname="briefconv_register_formats")
+            def registers(self, register):
+                pass
+
+        briefconv_register_filters = "a string, not a hook"
+        bound_hook = Holder().registers  # a bound method at module level is hookable
+    '''), encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        odd = importlib.import_module("odd_plugin")
+        plugins = [*(importlib.import_module(name) for name in BUILTIN_PLUGINS), odd, odd.Holder()]
+        for plugin in plugins:
+            ours, theirs = PluginManager("briefconv"), pluggy.PluginManager("briefconv")
+            for pm in (ours, theirs):
+                pm.add_hookspecs(hookspecs)
+                pm.register(plugin)
+            found = [(c.name, [i.function for i in c.get_hookimpls()]) for c in ours.get_hookcallers(plugin)]
+            expected = [(c.name, [i.function for i in c.get_hookimpls()]) for c in theirs.get_hookcallers(plugin)]
+            assert found == expected and found, plugin
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("odd_plugin", None)

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import FunctionType, MethodType, ModuleType
 from typing import Callable, Iterable, Mapping
 
 import pluggy
@@ -254,6 +254,24 @@ def _plugin_warning(name: str, what: str, exc: BaseException) -> str:
     return detail
 
 
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, quicker at scanning a module for hook implementations.
+
+    pluggy asks :meth:`parse_hookimpl_opts` about every name a plugin module holds
+    (imports, constants, dunders), looking each up with ``inspect.getattr_static``,
+    which is slow enough to show in a CLI run.  For a module that lookup finds what
+    the module's namespace holds, and only functions and methods can carry a hook
+    implementation, so every other name is turned away before pluggy's own check.
+    """
+
+    def parse_hookimpl_opts(self, plugin: object, name: str):
+        if isinstance(plugin, ModuleType):
+            value = vars(plugin).get(name)
+            if not isinstance(value, (FunctionType, MethodType, staticmethod, classmethod)):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
     """Register ``plugin``, warning about hook implementations no hook specification knows."""
     pm.register(plugin, name=name)
@@ -272,7 +290,7 @@ def build_registry(extra_plugins: Iterable[str] = ()) -> tuple[Registry, pluggy.
     """
     from briefconv import __version__
 
-    pm = pluggy.PluginManager("briefconv")
+    pm = PluginManager("briefconv")
     pm.add_hookspecs(hookspecs)
     disabled = _disabled_names()
     infos: dict[str, PluginInfo] = {}
