@@ -193,6 +193,25 @@ def test_markdown_conversion_imports_no_heavy_library(sample_path):
     assert out.strip() == "0 []"
 
 
+def test_only_the_program_itself_freezes_what_it_imported(sample_path, tmp_path):
+    """The CLI freezes its start-up objects for the collector; a caller's objects stay collectable."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, sys\n"
+        "from briefconv.cli import main\n"
+        f"main([{str(sample_path)!r}, '-t', 'md', '-o', {str(tmp_path / 'a.md')!r}])\n"
+        "called = gc.get_freeze_count()\n"
+        f"sys.argv = ['briefconv', {str(sample_path)!r}, '-t', 'md', '-o', {str(tmp_path / 'b.md')!r}]\n"
+        "main()\n"
+        "print(called, gc.get_freeze_count() > 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "True"]
+    assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
+
+
 def test_a_conversion_loads_only_the_code_of_its_own_reader_and_writer(sample_path):
     import subprocess
     import sys
