@@ -3,8 +3,9 @@
 The writer emits a YAML metadata block, ATX headings, ``*emphasis*``, ``**strong**``,
 ``^superscript^``, ``~subscript~``, links, block quotes, lists and footnotes ``[^n]``
 with their definitions at the end.  The reader parses the same with markdown-it-py and
-its front-matter, footnote, superscript and subscript plugins, and PyYAML.  Writing,
-reading back and writing again gives the same bytes.
+its front-matter, footnote, superscript and subscript plugins; it reads a plain YAML
+block itself (:mod:`briefconv.formats.markdown_yaml`) and any other with PyYAML.
+Writing, reading back and writing again gives the same bytes.
 
 Keeps: all metadata (in the YAML block: ``title``, ``subtitle``, ``author`` as a list
 of maps with name, given, family, honorific, role and affiliation, ``date``,

@@ -183,14 +183,9 @@ def _merge_text(nodes: Iterable[ir.Inline]) -> tuple[ir.Inline, ...]:
 
 
 def _metadata_from_yaml(source: str) -> ir.Metadata:
-    import yaml
+    from briefconv.formats.markdown_yaml import load
 
-    try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark else ""
-        raise InputError(f"invalid YAML metadata block{where}") from None
+    data = load(source)
     if data is None:
         return ir.Metadata()
     if not isinstance(data, dict):

@@ -1,0 +1,180 @@
+"""The YAML metadata block of a Markdown brief, read without PyYAML when it is plain.
+
+Importing PyYAML takes about 20 ms, a fifth of a whole Markdown conversion, while the
+block the Markdown writer emits (and most that people write by hand) uses a sliver of
+YAML: block mappings and sequences, one scalar per line, plain or quoted.
+:func:`load` reads that sliver itself and hands anything else to ``yaml.safe_load``.
+
+The promise: whenever the small reader returns a value, it is the value PyYAML
+returns.  It therefore gives up, rather than guess, on whatever PyYAML might read
+differently: flow collections, anchors, tags, block scalars, multi-line scalars,
+comments after a value, tabs, quoted keys, and every plain scalar PyYAML could resolve
+to something other than a string (numbers, dates, booleans, null).
+tests/test_markdown.py holds it to the promise against PyYAML on random blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from briefconv.errors import InputError
+
+
+class _NotPlain(Exception):
+    """Raised inside the small reader when PyYAML must decide."""
+
+
+# PyYAML refuses a key longer than 1024 characters ("could not find expected ':'")
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1000}):(?: +|$)")
+# Characters PyYAML refuses, or reads as line breaks, anywhere in a stream.
+_UNUSUAL = re.compile("[^\n -~\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]")
+_PLAIN_START_REFUSED = set("-?:,[]{}#&*!|>'\"%@`+.0123456789<~= ")
+_RESOLVED_WORDS = {"yes", "no", "true", "false", "on", "off", "null", "y", "n"}
+_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)" *$')
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)' *$")
+_ESCAPES = {
+    "0": "\x00", "a": "\x07", "b": "\x08", "t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "\\": "\\", "/": "/", "N": "\x85",
+    "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}
+_CODE_LENGTHS = {"x": 2, "u": 4, "U": 8}
+
+
+def load(source: str) -> Any:
+    """The value of the YAML block ``source``, as ``yaml.safe_load`` gives it.
+
+    Raises InputError for a block PyYAML cannot read, naming the line of the
+    Markdown file (the block starts on line 2, after its opening ``---``).
+    """
+    try:
+        return _read_plain_block(source)
+    except _NotPlain:
+        return _load_with_pyyaml(source)
+
+
+def _load_with_pyyaml(source: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        raise InputError(f"invalid YAML metadata block{where}") from None
+    except ValueError:  # PyYAML passes an escape past U+10FFFF to chr()
+        raise InputError("invalid YAML metadata block: an escape past U+10FFFF") from None
+
+
+def _read_plain_block(source: str) -> Any:
+    if _UNUSUAL.search(source):
+        raise _NotPlain
+    lines = [(len(line) - len(line.lstrip(" ")), line.lstrip(" "))
+             for line in source.split("\n") if line.strip(" ") and not line.lstrip(" ").startswith("#")]
+    if not lines:
+        return None
+    if lines[0][1].startswith(("---", "...")) or lines[0][0] != 0:
+        raise _NotPlain
+    value, end = _node(lines, 0, 0)
+    if end != len(lines):
+        raise _NotPlain
+    return value
+
+
+def _node(lines: list[tuple[int, str]], start: int, indent: int) -> tuple[Any, int]:
+    """The mapping or sequence whose lines start at ``start``, all at column ``indent``."""
+    if _is_item(lines[start][1]):
+        return _sequence(lines, start, indent)
+    return _mapping(lines, start, indent)
+
+
+def _is_item(text: str) -> bool:
+    return text == "-" or text.startswith("- ")
+
+
+def _mapping(lines: list[tuple[int, str]], start: int, indent: int) -> tuple[dict, int]:
+    mapping: dict[str, Any] = {}
+    index = start
+    while index < len(lines) and lines[index][0] == indent and not _is_item(lines[index][1]):
+        text = lines[index][1]
+        match = _KEY.match(text)
+        if match is None or match.group(1).lower() in _RESOLVED_WORDS:
+            raise _NotPlain
+        rest = text[match.end():]
+        index += 1
+        if rest:
+            mapping[match.group(1)] = _scalar(rest)
+        elif index < len(lines) and (lines[index][0] > indent or
+                                     (lines[index][0] == indent and _is_item(lines[index][1]))):
+            mapping[match.group(1)], index = _node(lines, index, lines[index][0])
+        else:
+            mapping[match.group(1)] = None
+    if index < len(lines) and lines[index][0] > indent:
+        raise _NotPlain  # a continuation line, or an indentation PyYAML must judge
+    return mapping, index
+
+
+def _sequence(lines: list[tuple[int, str]], start: int, indent: int) -> tuple[list, int]:
+    items: list[Any] = []
+    index = start
+    while index < len(lines) and lines[index][0] == indent and _is_item(lines[index][1]):
+        rest = lines[index][1][1:]
+        content = rest.lstrip(" ")
+        if not content or _is_item(content):
+            raise _NotPlain
+        if _KEY.match(content):
+            # "- key: value": the item is a mapping whose keys align under the first one
+            column = indent + 1 + len(rest) - len(content)
+            lines[index] = (column, content)
+            item, index = _mapping(lines, index, column)
+            items.append(item)
+        else:
+            items.append(_scalar(content))
+            index += 1
+    if index < len(lines) and lines[index][0] > indent:
+        raise _NotPlain
+    return items, index
+
+
+def _scalar(text: str) -> str:
+    """A one-line scalar that PyYAML reads as a string, or _NotPlain."""
+    if text[0] == "'":
+        match = _SINGLE_QUOTED.match(text)
+        if match is None:
+            raise _NotPlain
+        return match.group(1).replace("''", "'")
+    if text[0] == '"':
+        match = _DOUBLE_QUOTED.match(text)
+        if match is None:
+            raise _NotPlain
+        return _unescape(match.group(1))
+    plain = text.rstrip(" ")
+    if (plain[0] in _PLAIN_START_REFUSED or plain.lower() in _RESOLVED_WORDS
+            or ": " in plain or " #" in plain or plain.endswith(":")):
+        raise _NotPlain
+    return plain
+
+
+def _unescape(body: str) -> str:
+    parts: list[str] = []
+    index = 0
+    while True:
+        slash = body.find("\\", index)
+        if slash == -1:
+            parts.append(body[index:])
+            return "".join(parts)
+        parts.append(body[index:slash])
+        code = body[slash + 1]
+        if code in _ESCAPES:
+            parts.append(_ESCAPES[code])
+            index = slash + 2
+            continue
+        length = _CODE_LENGTHS.get(code)
+        digits = body[slash + 2:slash + 2 + length] if length else ""
+        if not length or len(digits) != length or not all(c in "0123456789abcdefABCDEF" for c in digits):
+            raise _NotPlain
+        value = int(digits, 16)
+        if value > 0x10FFFF:
+            raise _NotPlain
+        parts.append(chr(value))
+        index = slash + 2 + length
