@@ -15,6 +15,7 @@ from briefconv.dates import iso_parts, long_date
     ("2026-1-23", None),
     ("2026-01-23T10:00", None),
     ("", None),
+    (None, None),  # a document without a date
 ])
 def test_iso_parts_reads_only_the_three_iso_forms(text, parts):
     assert iso_parts(text) == parts

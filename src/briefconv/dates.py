@@ -13,9 +13,12 @@ MONTHS = (
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
-def iso_parts(text: str) -> tuple[str, str | None, str | None] | None:
+def iso_parts(text: str | None) -> tuple[str, str | None, str | None] | None:
     """``('2026', '01', '23')`` for ``'2026-01-23'`` (``None`` for a missing month or
-    day); ``None`` when ``text``, spaces around it aside, is not an ISO date."""
+    day); ``None`` when ``text``, spaces around it aside, is not an ISO date, or is None
+    (a document without a date)."""
+    if text is None:
+        return None
     match = _ISO_DATE.fullmatch(text.strip())
     return match.groups() if match else None  # type: ignore[return-value]
 

@@ -692,8 +692,6 @@ def _date_value(iso: str | None):
     """The datetime for the core properties, or None when the date is not ISO."""
     import datetime as dt
 
-    if not iso:
-        return None
     parts = iso_parts(iso)
     if parts is None:
         return None

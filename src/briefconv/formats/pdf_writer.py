@@ -93,8 +93,6 @@ def colour(name: str):
 
 def pdf_date(iso: str | None) -> str | None:
     """The PDF date string (D:YYYYMMDDHHmmSS) of an ISO date, to the precision known."""
-    if not iso:
-        return None
     parts = iso_parts(iso)
     if parts is None:
         return None
