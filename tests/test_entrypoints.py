@@ -47,7 +47,9 @@ def test_cache_follows_installs_edits_and_removals(tmp_path, monkeypatch):
 def test_a_corrupt_cache_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv("BRIEFCONV_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(sys, "path", [str(tmp_path / "site")])
-    Path(entrypoints._cache_path()).write_bytes(b"\xff\xfe garbage")
+    from briefconv import cache
+
+    Path(cache.path(entrypoints._cache_name())).write_bytes(b"\xff\xfe garbage")
     assert entrypoints.find_entry_points("briefconv") == []
 
 

@@ -7,7 +7,7 @@ it is cached in a small text file keyed by the path and modification time of eve
 ``entry_points.txt`` on ``sys.path``.  Computing that key is a directory listing per
 ``sys.path`` entry and one ``stat`` per distribution.
 
-Set ``BRIEFCONV_NO_CACHE=1`` to skip the cache; ``BRIEFCONV_CACHE_DIR`` moves it.
+The cache file lives where :mod:`briefconv.cache` keeps its files.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import os
 import sys
 import zlib
 from dataclasses import dataclass
+
+from briefconv import cache
 
 _SEP = "\t"
 
@@ -40,15 +42,14 @@ class PluginEntryPoint:
 
 def find_entry_points(group: str) -> list[PluginEntryPoint]:
     """The entry points of ``group`` in every installed distribution, in a stable order."""
-    if os.environ.get("BRIEFCONV_NO_CACHE"):
+    if not cache.enabled():
         return _scan(group)
     key = f"{group}{_SEP}{_environment_key()}"
-    path = _cache_path()
-    cached = _read_cache(path, key)
+    cached = _parse(cache.read(_cache_name(), key))
     if cached is not None:
         return cached
     found = _scan(group)
-    _write_cache(path, key, found)
+    cache.write(_cache_name(), key, _format(found))
     return found
 
 
@@ -85,38 +86,22 @@ def _environment_key() -> str:
     return str(zlib.crc32("\n".join(sorted(parts)).encode("utf-8", "surrogateescape")))
 
 
-def _cache_path() -> str:
-    base = os.environ.get("BRIEFCONV_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "briefconv"
-    )
+def _cache_name() -> str:
+    # one file per interpreter environment: each venv has its own plugins
     interpreter = zlib.crc32(sys.prefix.encode("utf-8", "surrogateescape"))
-    return os.path.join(base, f"entry-points-{interpreter:08x}.tsv")
+    return f"entry-points-{interpreter:08x}.tsv"
 
 
-def _read_cache(path: str, key: str) -> list[PluginEntryPoint] | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
-    except (OSError, UnicodeDecodeError):
+def _parse(payload: bytes | None) -> list[PluginEntryPoint] | None:
+    if payload is None:
         return None
-    if not lines or lines[0] != key:
-        return None
-    found = []
-    for line in lines[1:]:
-        fields = line.split(_SEP)
-        if len(fields) == 4:
-            found.append(PluginEntryPoint(*fields))
-    return found
-
-
-def _write_cache(path: str, key: str, found: list[PluginEntryPoint]) -> None:
-    """Best effort: a read-only home or a race with another process only costs a rescan."""
-    lines = [key] + [_SEP.join((ep.name, ep.value, ep.dist_name, ep.version)) for ep in found]
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+        lines = payload.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    return [PluginEntryPoint(*fields) for fields in (line.split(_SEP) for line in lines) if len(fields) == 4]
+
+
+def _format(found: list[PluginEntryPoint]) -> bytes:
+    lines = [_SEP.join((ep.name, ep.value, ep.dist_name, ep.version)) for ep in found]
+    return "\n".join(lines).encode("utf-8")
