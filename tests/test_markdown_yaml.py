@@ -71,6 +71,16 @@ def test_whatever_pyyaml_might_read_otherwise_goes_to_pyyaml(source):
     assert answer_of_the_small_reader(source) is PYYAML
 
 
+def test_a_block_nested_deeper_than_the_small_reader_can_follow_goes_to_pyyaml(monkeypatch):
+    source = "".join(" " * depth + "k:\n" for depth in range(300))
+
+    def too_deep(source):
+        raise RecursionError
+
+    monkeypatch.setattr(markdown_yaml, "_read_plain_block", too_deep)
+    assert markdown_yaml.load(source) == yaml.safe_load(source)
+
+
 def test_a_block_pyyaml_refuses_is_an_input_error_with_its_line():
     # the unclosed "[x" fails on the block's third line: the Markdown file's fourth
     with pytest.raises(InputError, match="line 4"):

@@ -49,7 +49,7 @@ def load(source: str) -> Any:
     """
     try:
         return _read_plain_block(source)
-    except _NotPlain:
+    except (_NotPlain, RecursionError):  # nesting too deep for this reader: PyYAML decides
         return _load_with_pyyaml(source)
 
 
