@@ -1,10 +1,10 @@
 """A small on-disk cache for what is slow to work out and seldom changes.
 
-Used for the installed plugins' entry points, the PDF writer's parsed fonts and its
-hyphenation patterns: each costs a noticeable part of a command-line run and depends
-only on files that rarely change.  Each cache file starts with a key line naming
-what it was computed from (paths, sizes, modification times, library versions); a
-file whose key differs is stale and is computed again.
+Used for the installed plugins' entry points (:mod:`briefconv.entrypoints`), which
+cost as much as a whole Markdown conversion to find and change only when a package is
+installed or removed.  Each cache file starts with a key line naming what it was
+computed from (paths, sizes, modification times, versions); a file whose key differs
+is stale and is computed again.
 
 The folder is ``$BRIEFCONV_CACHE_DIR``, else ``$XDG_CACHE_HOME/briefconv``, else
 ``~/.cache/briefconv``.  Set ``BRIEFCONV_NO_CACHE=1`` to neither read nor write it.
