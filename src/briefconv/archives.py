@@ -59,6 +59,8 @@ class MemberError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
+    """How much a batch source may unpack: per member, in all, and how many members."""
+
     member_bytes: int = DEFAULT_MAX_MEMBER_BYTES
     total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
     members: int = DEFAULT_MAX_MEMBERS

@@ -172,6 +172,8 @@ def _worker_init() -> None:
 
 @dataclass
 class Record:
+    """One source member's line in the report: what became of it, and why."""
+
     source: str
     status: str  # converted | skipped | failed
     format: str | None = None

@@ -44,11 +44,15 @@ class Strong:
 
 @dataclass(frozen=True)
 class Superscript:
+    """Raised text: an ordinal's ending ("1st"), a unit's power, a mark set by hand."""
+
     children: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
 class Subscript:
+    """Lowered text, such as the digits of a chemical formula."""
+
     children: tuple[Inline, ...]
 
 
@@ -98,11 +102,15 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of running text."""
+
     children: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
 class BlockQuote:
+    """A quotation set off from the running text; it holds blocks of its own."""
+
     blocks: tuple[Block, ...]
 
 
@@ -158,6 +166,8 @@ class Author:
 
 @dataclass(frozen=True)
 class Publisher:
+    """The organisation that publishes the document, and its city (``place``)."""
+
     name: str
     place: str | None = None
 
@@ -172,6 +182,8 @@ class Series:
 
 @dataclass(frozen=True)
 class Licence:
+    """The terms the document is published under: their text, a link to them, or both."""
+
     text: str | None = None
     url: str | None = None
 

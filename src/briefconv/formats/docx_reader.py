@@ -115,6 +115,8 @@ def _on(element) -> bool:
 
 @dataclass
 class _StyleInfo:
+    """A paragraph or character style's own settings, before basedOn is followed."""
+
     name: str
     based_on: str | None
     outline_level: int | None
@@ -299,6 +301,8 @@ def _parse_display_date(text: str) -> str | None:
 
 @dataclass
 class _ListEntry:
+    """A list being built from numbered paragraphs: its depth, kind, start and items so far."""
+
     depth: int
     ordered: bool
     start: int
@@ -307,6 +311,8 @@ class _ListEntry:
 
 @dataclass
 class _Field:
+    """A Word field (w:fldChar ... w:instrText) being read: its instruction and where we are in it."""
+
     instruction: str = ""
     separated: bool = False
     opened: bool = False

@@ -202,6 +202,8 @@ def _remove_contents(page: list[str]) -> None:
 
 @dataclass
 class RawNote:
+    """A note as found in the text: its number and its paragraphs' lines, before inline parsing."""
+
     number: int
     paragraphs: list[list[str]] = field(default_factory=list)
     kind: str = "endnote"
@@ -527,6 +529,8 @@ class Joiner:
 
 @dataclass
 class FrontLine:
+    """One line of the title block, and what the front-matter rules decided it is."""
+
     text: str
     chunk: int
     kind: str = ""  # '' until a rule claims it
@@ -537,6 +541,8 @@ class FrontLine:
 
 @dataclass
 class Front:
+    """What the title block gave, before it becomes the IR's metadata."""
+
     title: str | None = None
     subtitle: str | None = None
     authors: list[dict] = field(default_factory=list)
@@ -1238,6 +1244,8 @@ BACK_HEADINGS = (
 
 @dataclass
 class Regions:
+    """The text after the title block, sorted into body, back matter, notes and end matter."""
+
     body: list[Chunk] = field(default_factory=list)
     back: list[Chunk] = field(default_factory=list)
     notes: list[RawNote] = field(default_factory=list)
@@ -1450,6 +1458,8 @@ def _starts_list_item(line: str) -> bool:
 
 @dataclass
 class RawList:
+    """A list as found in the text: its items' lines, and the list nested in each, if any."""
+
     ordered: bool
     start: int
     items: list[list] = field(default_factory=list)  # each: [lines, nested RawList | None]
@@ -1457,6 +1467,8 @@ class RawList:
 
 @dataclass
 class RawBlock:
+    """A heading, paragraph, list or quote as found in the text, before inline parsing."""
+
     kind: str  # 'heading', 'para', 'list', 'quote'
     lines: list[str] = field(default_factory=list)
     style: tuple = ()

@@ -97,6 +97,8 @@ def is_separator(line: str) -> bool:
 
 @dataclass(frozen=True)
 class MarkerMatch:
+    """A note-reference mark found in a line: where it is, its number and how it is set."""
+
     start: int
     end: int
     number: int
@@ -380,6 +382,8 @@ SMALL_WORDS = {
 
 @dataclass(frozen=True)
 class ParsedName:
+    """A person's name split into its parts, the honorific set apart."""
+
     name: str
     given: str | None
     family: str | None
