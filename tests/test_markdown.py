@@ -191,3 +191,17 @@ def test_any_metadata_string_survives_the_yaml_block(title, keyword, place):
 def test_yaml_scalars_that_look_like_something_else_stay_strings(value):
     meta = ir.Metadata(title=value)
     assert doc_of(md_of(ir.Document(metadata=meta))).metadata.title == value
+
+
+@pytest.mark.parametrize("markdown", [
+    "Text^[an inline note] and more[^1].\n\n[^1]: A written one.\n",
+    "^[[^1]]\n[^1]:",  # found by the long fuzzing session: both notes were called fn1
+    "A[^2] b^[x] c^[y].\n\n[^2]: two\n",
+])
+def test_inline_notes_never_take_the_id_of_a_written_one(markdown):
+    doc = doc_of(markdown)
+    ids = [note.id for note in doc.notes]
+    assert len(ids) == len(set(ids)) == markdown.count("^[") + markdown.count("]:")
+    refs = [node.note_id for block in doc.blocks for node in block.children if isinstance(node, ir.NoteRef)]
+    assert set(refs) <= set(ids)
+    assert doc_of(md_of(doc)) == doc

@@ -42,12 +42,20 @@ class _Reader:
 
     def _index_footnotes(self) -> None:
         # Note ids must be known before the body is read, because references come first.
-        for token in self.tokens:
-            if token.type == "footnote_open":
-                number = token.meta["id"]
-                label = token.meta.get("label") or str(number + 1)
-                self.note_ids[number] = f"fn{label}"
-                self.note_labels[label] = f"fn{label}"
+        # An inline note (^[...]) has no label of its own: it takes its number, or the
+        # next one no written label ([^2]: ...) has claimed, so that ids stay unique.
+        opened = [token.meta for token in self.tokens if token.type == "footnote_open"]
+        taken = {meta["label"] for meta in opened if meta.get("label")}
+        for meta in opened:
+            label = meta.get("label")
+            if not label:
+                number = meta["id"] + 1
+                while str(number) in taken:
+                    number += 1
+                label = str(number)
+                taken.add(label)
+            self.note_ids[meta["id"]] = f"fn{label}"
+            self.note_labels[label] = f"fn{label}"
 
     def read(self) -> ir.Document:
         blocks = self.blocks_until(None)
@@ -118,9 +126,8 @@ class _Reader:
             if token.type == "footnote_block_close":
                 return
             if token.type == "footnote_open":
-                number = token.meta["id"]
-                note_id = self.note_ids[number]
-                label = token.meta.get("label") or str(number + 1)
+                note_id = self.note_ids[token.meta["id"]]
+                label = note_id[len("fn"):]
                 blocks = self.blocks_until("footnote_close")
                 self.notes.append(ir.Note(id=note_id, label=label, blocks=tuple(blocks)))
 
