@@ -205,3 +205,16 @@ def test_inline_notes_never_take_the_id_of_a_written_one(markdown):
     refs = [node.note_id for block in doc.blocks for node in block.children if isinstance(node, ir.NoteRef)]
     assert set(refs) <= set(ids)
     assert doc_of(md_of(doc)) == doc
+
+
+def test_written_note_labels_name_notes_and_notes_are_numbered_as_pandoc_numbers_them():
+    doc = doc_of("A claim.[^smith] Then[^jones] and[^7].\n\n"
+                 "[^jones]: Jones, 2021.\n[^smith]: Smith, 2020.\n[^7]: Seven. Compare [n. 1](#fnsmith).\n")
+    assert [(note.id, note.label) for note in doc.notes] == [("fnsmith", "1"), ("fnjones", "2"), ("fn7", "7")]
+    seven = doc.notes[2].blocks[0].children
+    assert ir.NoteCrossRef("fnsmith", (ir.Text("n. 1"),)) in seven
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    pdf_text = pypdf.PdfReader(io.BytesIO(render(doc, "pdf"))).pages[0].extract_text()
+    assert "smith" not in pdf_text and "A claim.1" in pdf_text  # the mark printed is the number

@@ -17,6 +17,9 @@ between notes ("Ibid.", "n. 4") as links to ``#fnN``, which is where pandoc's HT
 note N.
 
 Loses: the note kind (Markdown notes are just notes: they read back as endnotes);
+a note's written label when it is not a number (``[^smith]`` names the note, but its
+mark is its number in order of first reference, as pandoc prints it; a label that
+is a number is kept as the mark);
 markup nested inside super- or subscripts (kept as plain text); heading levels past 6
 (set at 6, with a warning); back matter such as acknowledgments, which Markdown
 cannot set apart, is written at the end of the body (with a warning).  On reading:

@@ -37,25 +37,33 @@ class _Reader:
         self.metadata = ir.Metadata()
         self.notes: list[ir.Note] = []
         self.note_ids: dict[int, str] = {}  # markdown-it footnote number -> IR note id
-        self.note_labels: dict[str, str] = {}  # printed label -> IR note id
+        self.note_labels: dict[str, str] = {}  # written label (or mark) -> IR note id
+        self.note_marks: dict[int, str] = {}  # markdown-it footnote number -> printed mark
         self._index_footnotes()
 
     def _index_footnotes(self) -> None:
         # Note ids must be known before the body is read, because references come first.
-        # An inline note (^[...]) has no label of its own: it takes its number, or the
-        # next one no written label ([^2]: ...) has claimed, so that ids stay unique.
+        # A written label ([^smith]) names a note but is not its printed mark: Markdown
+        # numbers notes in the order they are first referenced, as pandoc does.  A label
+        # that is a number, as in the Markdown our writer emits, is kept as the mark; the
+        # other notes, inline ones (^[...]) included, take their number or the next one
+        # no such label has claimed, so that marks and ids stay unique.
         opened = [token.meta for token in self.tokens if token.type == "footnote_open"]
-        taken = {meta["label"] for meta in opened if meta.get("label")}
+        claimed = {meta["label"] for meta in opened if _is_number(meta.get("label"))}
         for meta in opened:
-            label = meta.get("label")
-            if not label:
+            written = meta.get("label")
+            if _is_number(written):
+                mark = written
+            else:
                 number = meta["id"] + 1
-                while str(number) in taken:
+                while str(number) in claimed:
                     number += 1
-                label = str(number)
-                taken.add(label)
-            self.note_ids[meta["id"]] = f"fn{label}"
-            self.note_labels[label] = f"fn{label}"
+                mark = str(number)
+                claimed.add(mark)
+            name = written or mark
+            self.note_ids[meta["id"]] = f"fn{name}"
+            self.note_marks[meta["id"]] = mark
+            self.note_labels[name] = f"fn{name}"  # links to '#fnNAME' point at the note
 
     def read(self) -> ir.Document:
         blocks = self.blocks_until(None)
@@ -127,7 +135,7 @@ class _Reader:
                 return
             if token.type == "footnote_open":
                 note_id = self.note_ids[token.meta["id"]]
-                label = note_id[len("fn"):]
+                label = self.note_marks[token.meta["id"]]
                 blocks = self.blocks_until("footnote_close")
                 self.notes.append(ir.Note(id=note_id, label=label, blocks=tuple(blocks)))
 
@@ -174,6 +182,10 @@ class _Reader:
         if target and target.group(1) in self.note_labels:
             return ir.NoteCrossRef(self.note_labels[target.group(1)], _merge_text(children))
         return ir.Link(href, _merge_text(children))
+
+
+def _is_number(label: str | None) -> bool:
+    return bool(label) and label.isascii() and label.isdigit()
 
 
 def _merge_text(nodes: Iterable[ir.Inline]) -> tuple[ir.Inline, ...]:
