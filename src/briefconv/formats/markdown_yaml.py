@@ -2,15 +2,18 @@
 
 Importing PyYAML takes about 20 ms, a fifth of a whole Markdown conversion, while the
 block the Markdown writer emits (and most that people write by hand) uses a sliver of
-YAML: block mappings and sequences, one scalar per line, plain or quoted.
-:func:`load` reads that sliver itself and hands anything else to ``yaml.safe_load``.
+YAML: block mappings and sequences, one scalar per line (plain or quoted), and
+one-line flow sequences such as ``keywords: [a, b]``.  :func:`load` reads that sliver
+itself and hands anything else to ``yaml.safe_load``.
 
 The promise: whenever the small reader returns a value, it is the value PyYAML
-returns.  It therefore gives up, rather than guess, on whatever PyYAML might read
-differently: flow collections, anchors, tags, block scalars, multi-line scalars,
-comments after a value, tabs, quoted keys, and every plain scalar PyYAML could resolve
-to something other than a string (numbers, dates, booleans, null).
-tests/test_markdown.py holds it to the promise against PyYAML on random blocks.
+returns.  Plain scalars are resolved as PyYAML resolves them where that is simple
+(null, booleans, decimal integers, ``YYYY-MM-DD`` dates); for everything PyYAML might
+read differently it gives up rather than guess: floats, octal, hexadecimal and
+sexagesimal numbers, timestamps with a time, flow mappings, nested or multi-line
+flow sequences, anchors, tags, block scalars, multi-line scalars, comments after a
+value, tabs and quoted keys.  tests/test_markdown_yaml.py holds it to the promise
+against PyYAML on random blocks.
 """
 
 from __future__ import annotations
@@ -33,6 +36,14 @@ _LONGEST_KEY = 1000  # PyYAML refuses a key past 1024 characters ("could not fin
 _UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _PLAIN_START_REFUSED = set("-?:,[]{}#&*!|>'\"%@`+.0123456789<~= ")
 _RESOLVED_WORDS = {"yes", "no", "true", "false", "on", "off", "null", "y", "n"}
+# The plain scalars PyYAML resolves to something else that are read here as it does:
+_NULLS = {"~", "null", "Null", "NULL"}
+_BOOLEANS = {word: value for value, words in ((True, "yes Yes YES true True TRUE on On ON"),
+                                              (False, "no No NO false False FALSE off Off OFF"))
+             for word in words.split()}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FLOW_SEQUENCE = re.compile(r"\[([^\[\]{}#'\"]*)\] *$")
 _DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)" *$')
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)' *$")
 _ESCAPES = {
@@ -64,8 +75,8 @@ def _load_with_pyyaml(source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         raise InputError(f"invalid YAML metadata block{where}") from None
-    except ValueError:  # PyYAML passes an escape past U+10FFFF to chr()
-        raise InputError("invalid YAML metadata block: an escape past U+10FFFF") from None
+    except ValueError:  # PyYAML hands out-of-range values to chr() and datetime.date()
+        raise InputError("invalid YAML metadata block: a date or character escape out of range") from None
 
 
 def _read_plain_block(source: str) -> Any:
@@ -138,8 +149,8 @@ def _sequence(lines: list[tuple[int, str]], start: int, indent: int) -> tuple[li
     return items, index
 
 
-def _scalar(text: str) -> str:
-    """A one-line scalar that PyYAML reads as a string, or _NotPlain."""
+def _scalar(text: str) -> Any:
+    """A one-line scalar or flow sequence as PyYAML reads it, or _NotPlain."""
     if text[0] == "'":
         match = _SINGLE_QUOTED.match(text)
         if match is None:
@@ -150,11 +161,48 @@ def _scalar(text: str) -> str:
         if match is None:
             raise _NotPlain
         return _unescape(match.group(1))
-    plain = text.rstrip(" ")
+    if text[0] == "[":
+        return _flow_sequence(text)
+    return _plain(text.rstrip(" "))
+
+
+def _flow_sequence(text: str) -> list:
+    """``[a, b, 3]`` on one line, its items plain scalars (anything else goes to PyYAML)."""
+    match = _FLOW_SEQUENCE.match(text)
+    if match is None:
+        raise _NotPlain
+    inner = match.group(1).strip(" ")
+    if not inner:
+        return []
+    items = [item.strip(" ") for item in inner.split(",")]
+    if not all(items) or any(":" in item for item in items):
+        raise _NotPlain  # an empty item, or a mapping (or a colon PyYAML may refuse) inside
+    return [_plain(item) for item in items]
+
+
+def _plain(plain: str) -> Any:
+    """A plain scalar resolved as PyYAML resolves it, for the forms read here."""
+    if plain in _NULLS:
+        return None
+    if plain in _BOOLEANS:
+        return _BOOLEANS[plain]
+    if _DECIMAL.fullmatch(plain):
+        return int(plain)
+    if _DATE.fullmatch(plain):
+        return _date(plain)
     if (plain[0] in _PLAIN_START_REFUSED or plain.lower() in _RESOLVED_WORDS
             or ": " in plain or " #" in plain or plain.endswith(":")):
         raise _NotPlain
     return plain
+
+
+def _date(text: str):
+    import datetime
+
+    try:
+        return datetime.date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        raise _NotPlain from None  # not a day of the calendar: PyYAML says so
 
 
 def _unescape(body: str) -> str:
