@@ -226,5 +226,5 @@ def test_a_conversion_loads_only_the_code_of_its_own_reader_and_writer(sample_pa
         "print(code, ' '.join(loaded))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["0", "briefconv.formats.markdown_writer", "briefconv.formats.txt_reader",
-                           "briefconv.formats.txt_rules"]
+    assert out.split() == ["0", "briefconv.formats.markdown_writer", "briefconv.formats.markdown_yaml",
+                           "briefconv.formats.txt_reader", "briefconv.formats.txt_rules"]

@@ -1,8 +1,8 @@
 """The Markdown writer; the ``md`` format is declared in :mod:`briefconv.formats.markdown`,
 whose docstring lists what it keeps and loses.
 
-It emits a YAML metadata block (with its own small emitter: PyYAML would cost more to
-import than the whole conversion), ATX headings, ``*emphasis*``, ``**strong**``,
+It emits a YAML metadata block (written by :mod:`briefconv.formats.markdown_yaml`:
+PyYAML would cost more to import than the whole conversion), ATX headings, ``*emphasis*``, ``**strong**``,
 ``^superscript^``, ``~subscript~``, links, block quotes, lists and footnotes ``[^n]``
 with their definitions at the end.
 """
@@ -176,60 +176,9 @@ class _Writer:
 
 
 def _metadata_yaml(meta: ir.Metadata) -> str:
-    return "".join(_yaml_lines(_metadata_to_yaml_data(meta), 0))
+    from briefconv.formats.markdown_yaml import dump
 
-
-# A small YAML emitter for the block above: only strings, lists and mappings occur
-# there, and writing them ourselves spares every Markdown conversion PyYAML's import.
-_YAML_SPECIAL_START = set("-?:,[]{}#&*!|>'\"%@`= ")
-_YAML_IMPLICIT = re.compile(
-    r"^(?:[-+.\d]|0x|~$|<<|(?:y|yes|n|no|true|false|on|off|null)$)", re.IGNORECASE
-)
-_YAML_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-
-
-def _yaml_scalar(text: str) -> str:
-    """``text`` as a YAML scalar that PyYAML and pandoc both read back as that string."""
-    if _YAML_NEEDS_ESCAPE.search(text):
-        return '"' + "".join(_yaml_escape(c) for c in text) + '"'
-    plain = (
-        text != ""
-        and text == text.strip()
-        and text[0] not in _YAML_SPECIAL_START
-        and not _YAML_IMPLICIT.match(text)
-        and ": " not in text and " #" not in text and not text.endswith(":")
-    )
-    return text if plain else "'" + text.replace("'", "''") + "'"
-
-
-def _yaml_escape(char: str) -> str:
-    if char in '\\"':
-        return "\\" + char
-    if _YAML_NEEDS_ESCAPE.match(char):
-        return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
-    return char
-
-
-def _yaml_lines(value: Any, indent: int) -> Iterable[str]:
-    pad = " " * indent
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, (dict, list)):
-                yield f"{pad}{_yaml_scalar(str(key))}:\n"
-                yield from _yaml_lines(item, indent + 2 if isinstance(item, dict) else indent)
-            else:
-                yield f"{pad}{_yaml_scalar(str(key))}: {_yaml_scalar(str(item))}\n"
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict) and not item:
-                yield f"{pad}- {{}}\n"
-            elif isinstance(item, dict):
-                # the first key shares the dash's line; the rest align under it
-                first, *rest = list(_yaml_lines(item, indent + 2))
-                yield f"{pad}- {first[indent + 2:]}"
-                yield from rest
-            else:
-                yield f"{pad}- {_yaml_scalar(str(item))}\n"
+    return dump(_metadata_to_yaml_data(meta))
 
 
 def _metadata_to_yaml_data(meta: ir.Metadata) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""The YAML metadata block of a Markdown brief, read without PyYAML when it is plain.
+"""The YAML metadata block of a Markdown brief, written and read without PyYAML.
 
 Importing PyYAML takes about 20 ms, a fifth of a whole Markdown conversion, while the
 block the Markdown writer emits (and most that people write by hand) uses a sliver of
 YAML: block mappings and sequences, one scalar per line (plain or quoted), and
-one-line flow sequences such as ``keywords: [a, b]``.  :func:`load` reads that sliver
-itself and hands anything else to ``yaml.safe_load``.
+one-line flow sequences such as ``keywords: [a, b]``.  :func:`dump` writes that
+sliver; :func:`load` reads it and hands anything else to ``yaml.safe_load``.  Both
+sides ask :func:`_plain_string` which text may stand unquoted, so what the writer
+leaves plain the reader takes as it is.
 
 The promise: whenever the small reader returns a value, it is the value PyYAML
 returns.  Plain scalars are resolved as PyYAML resolves them where that is simple
@@ -19,7 +21,7 @@ against PyYAML on random blocks.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from briefconv.errors import InputError
 
@@ -190,10 +192,18 @@ def _plain(plain: str) -> Any:
         return int(plain)
     if _DATE.fullmatch(plain):
         return _date(plain)
-    if (plain[0] in _PLAIN_START_REFUSED or plain.lower() in _RESOLVED_WORDS
-            or ": " in plain or " #" in plain or plain.endswith(":")):
+    if not _plain_string(plain):
         raise _NotPlain
     return plain
+
+
+def _plain_string(text: str) -> bool:
+    """Whether ``text``, written unquoted, is read by PyYAML as that very string: the
+    writer's test for leaving it plain and the reader's for taking it as it is.  (It
+    also refuses some text PyYAML would read as itself, such as ``<x``: safe both ways.)"""
+    return (text != "" and text == text.strip() and text[0] not in _PLAIN_START_REFUSED
+            and text.lower() not in _RESOLVED_WORDS
+            and ": " not in text and " #" not in text and not text.endswith(":"))
 
 
 def _date(text: str):
@@ -228,3 +238,50 @@ def _unescape(body: str) -> str:
             raise _NotPlain
         parts.append(chr(value))
         index = slash + 2 + length
+
+
+# ------------------------------------------------------------------------ writing
+
+
+def dump(value: dict) -> str:
+    """``value`` (strings, lists and mappings) as a YAML block that PyYAML and pandoc
+    both read back as ``value``."""
+    return "".join(_lines(value, 0))
+
+
+def _lines(value: Any, indent: int) -> Iterable[str]:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                yield f"{pad}{_written(str(key))}:\n"
+                yield from _lines(item, indent + 2 if isinstance(item, dict) else indent)
+            else:
+                yield f"{pad}{_written(str(key))}: {_written(str(item))}\n"
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and not item:
+                yield f"{pad}- {{}}\n"
+            elif isinstance(item, dict):
+                # the first key shares the dash's line; the rest align under it
+                first, *rest = list(_lines(item, indent + 2))
+                yield f"{pad}- {first[indent + 2:]}"
+                yield from rest
+            else:
+                yield f"{pad}- {_written(str(item))}\n"
+
+
+def _written(text: str) -> str:
+    """``text`` as a scalar: plain when it can be, else single-quoted, or double-quoted
+    with escapes when it holds a line break or a character that must not stand bare."""
+    if "\n" in text or _UNUSUAL.search(text):
+        return '"' + "".join(_escaped(char) for char in text) + '"'
+    return text if _plain_string(text) else "'" + text.replace("'", "''") + "'"
+
+
+def _escaped(char: str) -> str:
+    if char in '\\"':
+        return "\\" + char
+    if char == "\n" or _UNUSUAL.match(char):
+        return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+    return char
