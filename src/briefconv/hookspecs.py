@@ -32,9 +32,10 @@ def briefconv_register_formats(register: Callable[[Format], None]) -> None:
     bytes are text; ``sniff`` (``bytes -> bool``) tells files of a shared extension
     apart.  Import heavy libraries inside ``reader`` and ``writer``, not at module
     level, so that other conversions stay fast; ``briefconv.lazy("pkg.mod:func")``
-    declares a reader or writer whose module is imported only when it runs.  A name or alias that an earlier
-    plugin (a built-in, say) already has is refused with a warning; extensions may be
-    shared (detection asks each format's ``sniff``, in loading order).
+    declares a reader or writer whose module is imported only when it runs.  A name
+    or alias that an earlier plugin (a built-in, say) already has is refused with a
+    warning; extensions may be shared (detection asks each format's ``sniff``, in
+    loading order).
     """
 
 
