@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from briefconv import dates
+
 # ------------------------------------------------------------------ characters
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -265,18 +267,11 @@ def find_emphasis(text: str) -> list[tuple[int, int, str, bool]]:
 
 # ------------------------------------------------------------------- dates
 
+#: Month names and their abbreviations ("sep" and "sept" both), lower-case, to numbers.
 MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
+    **{name.lower(): number for number, name in enumerate(dates.MONTHS, start=1)},
+    **{name[:3].lower(): number for number, name in enumerate(dates.MONTHS, start=1)},
+    "sept": 9,
 }
 _MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
 _DATE_PATTERNS = (
