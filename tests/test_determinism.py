@@ -88,15 +88,6 @@ def test_every_writer_same_bytes_twice_in_one_process(brief):
 # ------------------------------------------------------------------ batch archives
 
 
-def _batch_usable() -> str | None:
-    """Why batch cannot be tested yet, or None."""
-    try:
-        from briefconv import batch  # noqa: F401
-    except Exception as exc:  # still being written by its author
-        return f"briefconv.batch does not import: {exc}"
-    return None
-
-
 def run_batch(source: Path, dest: Path, seed: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "briefconv", "batch", str(source), "-q", "-t", "md,jats,docx,pdf",
@@ -108,9 +99,6 @@ def run_batch(source: Path, dest: Path, seed: str) -> subprocess.CompletedProces
 @pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".zip", ".tar.gz"])
 def test_batch_archive_is_the_same_bytes_in_two_runs(tmp_path, suffix):
-    reason = _batch_usable()
-    if reason:
-        pytest.skip(reason)
     source = tmp_path / "briefs"
     source.mkdir()
     for brief in FIXTURE_BRIEFS[:4]:

@@ -6,7 +6,6 @@ import io
 import re
 import subprocess
 import sys
-import warnings
 
 import pytest
 

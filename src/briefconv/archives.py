@@ -41,7 +41,6 @@ DEFAULT_MAX_MEMBERS = 100_000
 
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
-DEST_ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 
 #: Fixed member time in written archives (the zip format cannot go earlier).
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -220,13 +220,6 @@ class Package:
             stack.extend(reversed(part.rels.parts()))
         return list(seen.values())
 
-    def next_part_name(self, template: str) -> str:
-        names = {part.name for part in self.parts()}
-        number = 1
-        while template % number in names:
-            number += 1
-        return template % number
-
     def save(self) -> bytes:
         parts = self.parts()
         members: dict[str, tuple[bytes, bool]] = {
