@@ -7,6 +7,7 @@ plugins, reads the YAML block with PyYAML, and turns the token stream into the I
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterable, Mapping
 
@@ -17,7 +18,9 @@ from briefconv.formats.markdown import YAML_KEYS
 _NOTE_TARGET = re.compile(r"^#fn(.+)$")
 
 
+@functools.lru_cache(maxsize=None)
 def _parser():
+    """The configured parser, built once: it keeps no state between documents."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
