@@ -1,4 +1,4 @@
-"""The Markdown reader's own YAML reading (src/briefconv/formats/markdown_yaml.py).
+"""The Markdown format's own YAML block, read and written (src/briefconv/formats/markdown_yaml.py).
 
 Its promise is that it never reads a block differently from PyYAML: whenever it
 answers, PyYAML gives the same value; everything else goes to PyYAML.
