@@ -8,7 +8,7 @@ import pytest
 
 import briefconv
 from briefconv import ir
-from briefconv.api import with_metadata, write_atomically
+from briefconv.api import remove_temporaries, with_metadata, write_atomically
 from briefconv.errors import InputError, OutputError, UnknownFormatError
 
 
@@ -82,3 +82,19 @@ def test_atomic_write_replaces_whole_or_not_at_all(tmp_path, monkeypatch):
 def test_atomic_write_into_a_missing_folder(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_atomically(tmp_path / "no" / "out.md", b"x")
+
+
+def test_remove_temporaries_takes_only_what_a_killed_write_left(tmp_path, monkeypatch):
+    # a temporary file exactly as write_atomically names it, kept by a write that never renamed it
+    (tmp_path / "sub").mkdir()
+    monkeypatch.setattr(os, "replace", lambda *args: None)
+    write_atomically(tmp_path / "sub" / "brief.pdf", b"%PDF-trunc")
+    monkeypatch.undo()
+    [left] = os.listdir(tmp_path / "sub")
+    lookalikes = [".brief.pdf.part", ".brief.pdf.ABCDEF12.part", "brief.pdf.0a1b2c3d.part", ".notes.0a1b2c3.part"]
+    for name in lookalikes + ["brief.pdf"]:
+        (tmp_path / name).write_bytes(b"mine")
+
+    assert remove_temporaries(tmp_path) == [str(tmp_path / "sub" / left)]
+    assert sorted(os.listdir(tmp_path)) == sorted(lookalikes + ["brief.pdf", "sub"])
+    assert os.listdir(tmp_path / "sub") == []

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import signal
 import stat
 import struct
+import subprocess
+import sys
 import tarfile
 import time
 import zipfile
@@ -352,6 +357,58 @@ def test_interrupted_archive_batch_leaves_no_partial_dest_and_resumes(tmp_path, 
         for name in whole.namelist():
             if name != "report.json":
                 assert resumed.read(name) == whole.read(name)
+
+
+def temporaries_under(root: Path) -> list[str]:
+    return [p.name for p in root.rglob(".*.part")] if root.exists() else []
+
+
+def kill_while_writing(command: list[str], dest: Path) -> bool:
+    """Start ``command``; SIGKILL it the moment a temporary file shows in ``dest``.
+
+    True when it was killed mid-write, False when it finished before one was seen.
+    """
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None:
+            if temporaries_under(dest):
+                process.send_signal(signal.SIGKILL)
+                return True
+            time.sleep(0.0002)
+        return False
+    finally:
+        process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_a_rerun_clears_what_a_killed_batch_left_and_finishes(tmp_path):
+    """SIGKILL cannot be caught, so the output being written when it lands stays as a
+    hidden .part; the rerun with --skip-existing deletes it and converts the rest."""
+    brief = SAMPLE.read_bytes() * 30  # big enough that writing one output takes a while
+    source = make_tree(tmp_path / "src", {"a.txt": brief, "sub/b.txt": brief, "sub/c.txt": brief})
+    dest = tmp_path / "out"
+    command = [sys.executable, "-m", "briefconv", "batch", str(source), "-t", "jats", "-o", str(dest), "-j", "1", "-q"]
+
+    left_behind = []
+    for _ in range(5):  # until a kill catches a write in progress
+        if dest.exists():
+            shutil.rmtree(dest)
+        if kill_while_writing(command, dest):
+            left_behind = temporaries_under(dest)
+            if left_behind:
+                break
+    rerun = subprocess.run([*command, "--skip-existing"], capture_output=True)
+
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert temporaries_under(dest) == []
+    fresh = tmp_path / "fresh"
+    assert run_batch(source, ["jats"], fresh, jobs=1, quiet=True) == 0
+    assert files_under(dest) - {"timings.json"} == files_under(fresh) - {"timings.json"}
+    for name in ("a.xml", "sub/b.xml", "sub/c.xml"):
+        assert (dest / name).read_bytes() == (fresh / name).read_bytes()
+    statuses = {e["source"]: e["status"] for e in report_of(dest)["documents"]}
+    assert set(statuses) == {"a.txt", "sub/b.txt", "sub/c.txt"}
+    print("killed mid-write, leaving", left_behind)
 
 
 def test_fail_fast_stops_after_the_first_failure(tmp_path):

@@ -180,6 +180,33 @@ def _create_temporary(folder: str, name: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {name}")
 
 
+def is_temporary_name(name: str) -> bool:
+    """Whether ``name`` is one of :func:`_create_temporary`'s ``.NAME.XXXXXXXX.part`` files."""
+    stem, dot, suffix = name.rpartition(".")
+    if suffix != "part" or not name.startswith(".") or len(stem) < 11 or stem[-9] != ".":
+        return False
+    return all(c in "0123456789abcdef" for c in stem[-8:])
+
+
+def remove_temporaries(folder: str | os.PathLike) -> list[str]:
+    """Delete the temporary files a killed writer left anywhere under ``folder``.
+
+    A SIGKILL, a power cut or the out-of-memory killer stops a write before it can
+    clean up, leaving a hidden ``.part`` beside the output it was writing.  A batch
+    calls this on its DEST before it starts, so a rerun leaves nothing behind.  It
+    would also take the temporaries of another batch writing to the same DEST at the
+    same moment, which is not supported.  Returns the paths removed.
+    """
+    removed = []
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            if is_temporary_name(name):
+                path = os.path.join(dirpath, name)
+                _remove(path)
+                removed.append(path)
+    return removed
+
+
 def output_path(input_path: str | os.PathLike, fmt: Format) -> str:
     """Where ``briefconv INPUT -t FMT`` writes by default: beside the input."""
     return os.path.splitext(os.fspath(input_path))[0] + fmt.output_extension

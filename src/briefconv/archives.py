@@ -346,6 +346,11 @@ def staged_files(folder: Path) -> list[str]:
     return sorted(names)
 
 
+def pack_temporary(dest: Path) -> Path:
+    """Where :func:`pack` builds ``dest`` before renaming it into place."""
+    return dest.with_name(f".{dest.name}.part")
+
+
 def pack(folder: Path, dest: Path, kind: str) -> None:
     """Write the files under ``folder`` to the archive ``dest``, atomically and reproducibly.
 
@@ -353,7 +358,7 @@ def pack(folder: Path, dest: Path, kind: str) -> None:
     folder entries; a tar.gz also has a zero mtime and no file name in its gzip header.
     """
     names = staged_files(folder)
-    tmp = dest.with_name(f".{dest.name}.part")
+    tmp = pack_temporary(dest)
     try:
         if kind == "zip":
             _write_zip(folder, names, tmp)

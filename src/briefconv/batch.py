@@ -19,7 +19,9 @@ A folder DEST is written file by file, each atomically.  An archive DEST is buil
 the folder ``DEST.partial`` beside it and packed (sorted members, fixed times, fixed
 modes) into a temporary file renamed over DEST at the end, so an interrupted batch
 leaves no partial file; ``DEST.partial`` keeps the finished documents and a rerun with
-``--skip-existing`` resumes from it.  Outputs that already exist are a per-document
+``--skip-existing`` resumes from it.  A batch killed outright (SIGKILL) leaves the
+file it was writing as a hidden ``.NAME.XXXXXXXX.part``; the next batch deletes those
+under DEST before it starts.  Outputs that already exist are a per-document
 failure unless ``--overwrite`` or ``--skip-existing`` is given; an existing archive
 DEST refuses the batch (exit 2) unless one of them is given.
 
@@ -54,6 +56,7 @@ from briefconv.archives import (
     MemberError,
     dest_kind,
     pack,
+    pack_temporary,
     safe_name,
     unpack_into,
 )
@@ -265,9 +268,18 @@ class Destination:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create: {exc.strerror or exc}", source=str(self.root)) from None
+        self.remove_leftovers()
         self._resolved_root = self.root.resolve()
         if self.kind != "folder" and self.existing == "skip" and self.dest.exists():
             unpack_into(self.dest, self.root, limits)
+
+    def remove_leftovers(self) -> None:
+        """Delete the half-written files of a batch that was killed before it could."""
+        from briefconv.api import remove_temporaries
+
+        remove_temporaries(self.root)
+        if self.kind != "folder":
+            pack_temporary(self.dest).unlink(missing_ok=True)
 
     def path(self, relative: str) -> Path:
         return self.root / PurePosixPath(relative)
