@@ -14,6 +14,10 @@ Targets (all by default):
   each, PDF and DOCX included.
 - ``roundtrip:FMT`` for json, md, jats, docx: reader-shaped IR written and read back
   must round-trip as tests/test_fuzz.py defines it.  ``--structure-n`` documents each.
+- ``subset:md``: Markdown soups and the writer's Markdown for random documents, read
+  both by the small tokenizer (formats/markdown_subset.py) and by markdown-it; whenever
+  the small one answers ("accepted") the documents must be equal
+  (tests/test_markdown_subset.py).  ``-n`` inputs.
 
 Each target runs hypothesis with ``max_examples`` set to its budget and no example
 database; a failure is shrunk, printed with its reproduction blob and the session goes
@@ -45,7 +49,7 @@ PROGRESS_EVERY = 5000
 
 def all_targets() -> list[str]:
     return ([f"bytes:{fmt}" for fmt in fuzz.READERS] + ["writers"]
-            + [f"roundtrip:{fmt}" for fmt in fuzz.ROUND_TRIP_WRITERS])
+            + [f"roundtrip:{fmt}" for fmt in fuzz.ROUND_TRIP_WRITERS] + ["subset:md"])
 
 
 def target_runner(target: str, counts: collections.Counter, log):
@@ -73,6 +77,13 @@ def target_runner(target: str, counts: collections.Counter, log):
             tick()
             fuzz.check_round_trip(fmt, document)
         return fuzz.tidy_documents(), check
+    if kind == "subset":
+        import test_markdown_subset as subset
+
+        def check(text: str) -> None:
+            tick()
+            counts["accepted" if subset.check(text) else "refused"] += 1
+        return subset.markdown_texts(), check
     raise SystemExit(f"unknown target {target!r} (known: {', '.join(all_targets())})")
 
 
@@ -116,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     log = open(args.log, "a", encoding="utf-8") if args.log else sys.stdout
     results = []
     for target in targets:
-        budget = args.n if target.startswith("bytes:") else (args.structure_n or args.n)
+        budget = args.n if target.startswith(("bytes:", "subset:")) else (args.structure_n or args.n)
         print(f"{target}: up to {budget:,} inputs", file=log, flush=True)
         results.append(run_target(target, budget, args.seed, log))
         r = results[-1]

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from briefconv import ir
 from briefconv.errors import InputError, warn
+from briefconv.formats import markdown_subset
 from briefconv.formats.markdown import YAML_KEYS
 
 _NOTE_TARGET = re.compile(r"^#fn(.+)$")
@@ -308,4 +309,7 @@ def read_markdown(data: bytes, options: Mapping[str, str]) -> ir.Document:
     from briefconv.textio import decode_text
 
     text = decode_text(data)
-    return _Reader(_parser().parse(text)).read()
+    tokens = markdown_subset.tokenize(text)
+    if tokens is None:
+        tokens = _parser().parse(text)
+    return _Reader(tokens).read()
