@@ -3,8 +3,10 @@
 The writer emits a YAML metadata block, ATX headings, ``*emphasis*``, ``**strong**``,
 ``^superscript^``, ``~subscript~``, links, block quotes, lists and footnotes ``[^n]``
 with their definitions at the end.  The reader parses the same with markdown-it-py and
-its front-matter, footnote, superscript and subscript plugins; it reads a plain YAML
-block itself (:mod:`briefconv.formats.markdown_yaml`) and any other with PyYAML.
+its front-matter, footnote, superscript and subscript plugins; plain Markdown (headings,
+paragraphs, emphasis, links, notes: :mod:`briefconv.formats.markdown_subset` lists
+what) it reads itself, to the same result, without importing them.  It reads a plain
+YAML block itself (:mod:`briefconv.formats.markdown_yaml`) and any other with PyYAML.
 Writing, reading back and writing again gives the same bytes.
 
 Keeps: all metadata (in the YAML block: ``title``, ``subtitle``, ``author`` as a list
