@@ -96,7 +96,7 @@ def test_plain_markdown_is_read_by_the_subset(text):
 @pytest.mark.parametrize("text", [
     "- a list\n", "> a quote\n", "    code\n", "Setext\n===\n", "a `code` span\n", "snake_case\n",
     "x^2^\n", "H~2~O\n", "an ![image](i.png)\n", "&amp;\n", "[ref]\n\n[ref]: https://e.org\n",
-    "a*b*c\n", "***x***\n", "*unclosed\n", "[x](https://e.org \"title\")\n", "a\ttab\n",
+    "a*b*c\n", "***x***\n", "*unclosed\n", "-- -\n", "a\n--\n", "[x](https://e.org \"title\")\n", "a\ttab\n",
     "[^1]\n", "text [^missing]\n", "<span>\n", "— *x*—\n", "# closing #\n",
 ])
 def test_what_the_subset_does_not_read_goes_to_markdown_it(text):

@@ -37,7 +37,7 @@ _UNREAD_LINE = re.compile(
     r"|[-+*](?: |$)"  # a bullet list item
     r"|[0-9]{1,9}[.)](?: |$)"  # an ordered list item
     r"|[>`~|=_]"  # quote, fence, table, setext underline, rule (HTML is off)
-    r"|-{2,} *$|\*(?: *\*){2,} *$"  # a setext underline or a rule
+    r"|-(?: *-)+ *$|\*(?: *\*){2,} *$"  # a setext underline or a rule
     # a link reference definition (a line that starts with a footnote definition or
     # with a link's text and target cannot be one)
     r"|\[(?!\^[A-Za-z0-9-]+\]: \S|[^\[\]\\]*\]\()"
@@ -87,7 +87,7 @@ class _Tokenizer:
         if "\t" in text or "\x00" in text:
             raise _NotRead
         self.lines = _NEWLINES.sub("\n", text).split("\n")
-        self.definitions: dict[str, str] = {}  # footnote label -> its text
+        self.labels: set[str] = set()  # of the footnote definitions
         self.note_numbers: dict[str, int] = {}  # label -> markdown-it's id: order of first reference
 
     def tokens(self) -> list[Token]:
@@ -135,8 +135,8 @@ class _Tokenizer:
 
     def blocks(self, lines: list[str]) -> list[tuple[str, object, str]]:
         """(kind, level or label, text) for each heading, paragraph and footnote definition."""
-        blocks: list[tuple[str, object, str]] = []
-        open_lines: list[str] | None = None  # the paragraph or definition being read
+        blocks: list[tuple[str, object, list[str]]] = []
+        open_lines: list[str] | None = None  # the lines of the paragraph or definition being read
         for line in lines:
             if not line.strip(" "):
                 open_lines = None
@@ -147,29 +147,26 @@ class _Tokenizer:
             definition = _FOOTNOTE_DEFINITION.fullmatch(line) if line[0] == "[" else None
             if heading:
                 text = heading.group(2).strip()
-                if text.endswith("#") or not text:
+                if text.endswith("#"):
                     raise _NotRead  # a closing sequence, or an escaped '#' we would have to judge
-                blocks.append(("heading", len(heading.group(1)), text))
+                blocks.append(("heading", len(heading.group(1)), [text]))
                 open_lines = None
             elif line[0] == "#":
                 raise _NotRead
             elif definition:
                 label, text = definition.groups()
-                if (label in self.definitions or _UNREAD_LINE.match(text) or text[0] == "#"
+                if (label in self.labels or _UNREAD_LINE.match(text) or text[0] == "#"
                         or _FOOTNOTE_DEFINITION.match(text)):
                     raise _NotRead
-                self.definitions[label] = text
+                self.labels.add(label)
                 open_lines = [text]
-                blocks.append(("note", label, ""))
+                blocks.append(("note", label, open_lines))
             elif open_lines is not None:
                 open_lines.append(line)
             else:
                 open_lines = [line]
-                blocks.append(("paragraph", None, ""))
-            if open_lines is not None:
-                kind, value, _ = blocks[-1]
-                blocks[-1] = (kind, value, "\n".join(open_lines))
-        return [(kind, value, text.strip()) for kind, value, text in blocks]
+                blocks.append(("paragraph", None, open_lines))
+        return [(kind, value, "\n".join(text).strip()) for kind, value, text in blocks]
 
     # ------------------------------------------------------------------ inlines
 
@@ -265,7 +262,7 @@ class _Tokenizer:
         if reference:
             label = reference.group(1)
             following = src[reference.end()] if reference.end() < end else ""
-            if label not in self.definitions or following in ("(", "["):
+            if label not in self.labels or following in ("(", "["):
                 raise _NotRead  # literal text, or possibly a link
             number = self.note_numbers.setdefault(label, len(self.note_numbers))
             out.append(Token("footnote_ref", meta={"id": number, "label": label}))
