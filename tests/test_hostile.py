@@ -264,6 +264,22 @@ def test_5mb_brief(five_mb_brief, tmp_path, fmt):
     _convert_large(five_mb_brief, fmt, tmp_path, timeout=240)
 
 
+PLAIN_MARKDOWN = {
+    # what the small Markdown reader reads itself: its cost must stay linear too
+    "paragraphs": b"# Heading\n\nA paragraph with *emphasis*, a [link](https://example.org/x) and\n"
+                  b"a second line.\n\n" * 50_000,
+    "one-paragraph-of-short-lines": b"line *x*\n" * 550_000,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(PLAIN_MARKDOWN))
+def test_5mb_of_plain_markdown(tmp_path, kind):
+    source = tmp_path / f"{kind}.md"
+    source.write_bytes(PLAIN_MARKDOWN[kind])
+    _convert_large(source, "json", tmp_path, timeout=90)
+
+
 # ----------------------------------------------------------------------- nesting
 
 DEEP = 10_000
