@@ -222,7 +222,7 @@ class _Tokenizer:
                     out.append(Token("softbreak", "br"))
                 pos = _skip_spaces(src, pos + 1, end)
             elif char == "*":
-                pos = self.delimiter_run(src, pos, start, end, out, pending, flush)
+                pos = self.delimiter_run(src, pos, end, out, pending, flush)
             elif char == "[":
                 flush()
                 pos = self.bracket(src, pos, end, out)
@@ -245,7 +245,7 @@ class _Tokenizer:
         flush()
         return _pair_emphasis(out)
 
-    def delimiter_run(self, src: str, pos: int, start: int, end: int, out: list, pending: list, flush) -> int:
+    def delimiter_run(self, src: str, pos: int, end: int, out: list, pending: list, flush) -> int:
         """Reads a run of '*' at ``pos``: an opener, a closer or plain text."""
         after = pos
         while after < end and src[after] == "*":
