@@ -160,6 +160,15 @@ def test_deep_nesting_does_not_crash():
     assert doc.blocks  # the reader gives up nesting, never the text
 
 
+@pytest.mark.parametrize("inner", ["*", "a*", "a\\", "*a"])
+def test_strong_within_strong_whose_text_touches_a_star(inner):
+    # found by the long fuzz: '\\*' at the edge of the inner strong switched it to '__',
+    # and the outer one's closing '__' then ran into it ('____')
+    strong = ir.Strong((ir.Emphasis((ir.Text("0"),)), ir.Text(" "), ir.Strong((ir.Text(inner),))))
+    doc = ir.Document(blocks=(ir.Paragraph((ir.Link("https://example.org/a", (strong,)),)),))
+    assert doc_of(md_of(doc)) == doc
+
+
 text_alphabet = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"))
 
 

@@ -34,6 +34,15 @@ def _escape(text: str) -> str:
     return text.replace("\n", " ")
 
 
+def _ends_with_unescaped_star(text: str) -> bool:
+    """Whether ``text`` ends with a '*' that is markup; '\\*' is a literal star and may
+    touch the closing mark (switching to '_' there could run into a '__' after it)."""
+    if not text.endswith("*"):
+        return False
+    backslashes = len(text[:-1]) - len(text[:-1].rstrip("\\"))
+    return backslashes % 2 == 0
+
+
 class _Writer:
     """Renders one document; holds the note labels chosen for it."""
 
@@ -82,7 +91,7 @@ class _Writer:
             return body
         lead = body[: len(body) - len(body.lstrip(" "))]
         trail = body[len(body.rstrip(" ")):]
-        if stripped.startswith("*") or stripped.endswith("*"):
+        if stripped.startswith("*") or _ends_with_unescaped_star(stripped):
             # ***x*** reads as emphasis around strong whatever was meant: __*x*__, _**x**_, _*x*_ do not
             mark = mark.replace("*", "_")
         return f"{lead}{mark}{stripped}{mark}{trail}"
