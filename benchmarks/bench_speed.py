@@ -13,10 +13,10 @@
 3. Linear cost: every reader and writer on a brief ``--scale`` times longer (the sample
    body and notes repeated, notes renumbered), against the mean time for one brief over
    ``--scale`` separate briefs, each side the best of three runs; the time ratio must
-   stay within 1.1× the scale.  The
-   ratio against the same small brief converted repeatedly (hot in the CPU cache) and
-   peak memory (tracemalloc) are printed with it.  The harness's own documents are
-   frozen out of the garbage collector's sight first (see scaling_section).
+   stay within 1.1× the scale.  The ratio against the same small brief converted
+   repeatedly (hot in the CPU cache) and peak memory (tracemalloc) are printed with it.
+   The harness's own documents are frozen out of the garbage collector's sight first
+   (see scaling_section).
 
 In-process and scaling figures are CPU time (``time.process_time``), which other load
 on a shared machine does not inflate; CLI figures are wall time, as a user feels them.

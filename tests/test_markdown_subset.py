@@ -128,12 +128,6 @@ FRAGMENTS = [
 ]
 
 
-@FUZZ
-@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
-def test_soups_of_markdown_fragments_read_the_same(text):
-    check(text)
-
-
 # The fragments the subset reads, and a few it does not: more soups it answers for.
 PLAIN_FRAGMENTS = [
     "word", " ", "  ", "\n", "\n\n", "é", ".", ",", "(", ")", "!", "-", "*", "**", "\\", "\\*", "\\\n",
@@ -142,38 +136,52 @@ PLAIN_FRAGMENTS = [
 ]
 
 
+EMPHASIS_FRAGMENTS = ["a", "b c", " ", "\n", "*", "**", ".", ",", "(", ")", '"', "é", "2", "\\*", "[^1]", "<https://e.org>"]
+
+
+
+
+def soup(fragments: list[str], size: int) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(fragments), max_size=size).map("".join)
+
+
+def in_a_brief(before: str, after: str) -> str:
+    return f"---\ntitle: T\n---\n\n# Head\n\nText {before}[^1] more *text*.\n\n[^1]: Note {after}\n"
+
+
+def around_a_link(before: str, inside: str, after: str) -> str:
+    return f"{before}[{inside}](https://e.org/x){after}\n\n[^1]: n\n"
+
+
 @FUZZ
-@given(st.lists(st.sampled_from(PLAIN_FRAGMENTS), max_size=40).map("".join))
+@given(soup(FRAGMENTS, 40))
+def test_soups_of_markdown_fragments_read_the_same(text):
+    check(text)
+
+
+@FUZZ
+@given(soup(PLAIN_FRAGMENTS, 40))
 def test_soups_of_plain_fragments_read_the_same(text):
     check(text)
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join),
-       st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join))
+@given(soup(FRAGMENTS, 12), soup(FRAGMENTS, 12))
 def test_fragments_inside_a_brief_read_the_same(before, after):
-    check(f"---\ntitle: T\n---\n\n# Head\n\nText {before}[^1] more *text*.\n\n[^1]: Note {after}\n")
-
-
-EMPHASIS_FRAGMENTS = ["a", "b c", " ", "\n", "*", "**", ".", ",", "(", ")", '"', "é", "2", "\\*", "[^1]", "<https://e.org>"]
+    check(in_a_brief(before, after))
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(EMPHASIS_FRAGMENTS), max_size=16).map("".join),
-       st.lists(st.sampled_from(EMPHASIS_FRAGMENTS), max_size=16).map("".join),
-       st.lists(st.sampled_from(EMPHASIS_FRAGMENTS), max_size=16).map("".join))
+@given(soup(EMPHASIS_FRAGMENTS, 16), soup(EMPHASIS_FRAGMENTS, 16), soup(EMPHASIS_FRAGMENTS, 16))
 def test_emphasis_around_and_inside_links_reads_the_same(before, inside, after):
-    check(f"{before}[{inside}](https://e.org/x){after}\n\n[^1]: n\n")
+    check(around_a_link(before, inside, after))
 
 
 def markdown_texts() -> st.SearchStrategy[str]:
     """All of the above in one strategy, for benchmarks/fuzz_long.py."""
-    def soup(fragments, size):
-        return st.lists(st.sampled_from(fragments), max_size=size).map("".join)
-
-    emphasis = st.tuples(*[soup(EMPHASIS_FRAGMENTS, 16)] * 3).map(
-        lambda parts: f"{parts[0]}[{parts[1]}](https://e.org/x){parts[2]}\n\n[^1]: n\n")
     return st.one_of(
-        soup(FRAGMENTS, 40), soup(PLAIN_FRAGMENTS, 40), emphasis,
+        soup(FRAGMENTS, 40), soup(PLAIN_FRAGMENTS, 40),
+        st.builds(in_a_brief, soup(FRAGMENTS, 12), soup(FRAGMENTS, 12)),
+        st.builds(around_a_link, *[soup(EMPHASIS_FRAGMENTS, 16)] * 3),
         wild_documents().map(markdown_of), tidy_documents().map(markdown_of),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from typing import BinaryIO, Iterable, Mapping, Union
 
@@ -180,12 +181,12 @@ def _create_temporary(folder: str, name: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {name}")
 
 
+_TEMPORARY_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.part")
+
+
 def is_temporary_name(name: str) -> bool:
     """Whether ``name`` is one of :func:`_create_temporary`'s ``.NAME.XXXXXXXX.part`` files."""
-    stem, dot, suffix = name.rpartition(".")
-    if suffix != "part" or not name.startswith(".") or len(stem) < 11 or stem[-9] != ".":
-        return False
-    return all(c in "0123456789abcdef" for c in stem[-8:])
+    return _TEMPORARY_NAME.fullmatch(name) is not None
 
 
 def remove_temporaries(folder: str | os.PathLike) -> list[str]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
-from briefconv.api import MAX_INPUT_BYTES
+from briefconv.api import MAX_INPUT_BYTES, is_temporary_name
 from briefconv.errors import InputError, OutputError, UsageError
 
 DEFAULT_MAX_MEMBER_BYTES = MAX_INPUT_BYTES
@@ -340,8 +340,8 @@ def staged_files(folder: Path) -> list[str]:
     names = []
     for dirpath, _dirnames, filenames in os.walk(folder):
         for name in filenames:
-            if name.startswith(".") and name.endswith(".part"):
-                continue  # a temporary file of write_atomically, left by an interruption
+            if is_temporary_name(name):
+                continue  # left by a write that was killed
             names.append(os.path.relpath(os.path.join(dirpath, name), folder).replace(os.sep, "/"))
     return sorted(names)
 

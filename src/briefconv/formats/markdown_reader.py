@@ -1,8 +1,10 @@
 """The Markdown reader; the ``md`` format is declared in :mod:`briefconv.formats.markdown`,
 whose docstring lists what it keeps and loses.
 
-It parses with markdown-it-py and its front-matter, footnote, superscript and subscript
-plugins, reads the YAML block with PyYAML, and turns the token stream into the IR.
+It takes its tokens from :mod:`briefconv.formats.markdown_subset` when the text is
+plain Markdown, else from markdown-it-py with its front-matter, footnote, superscript
+and subscript plugins; reads the YAML block with
+:mod:`briefconv.formats.markdown_yaml`; and turns the token stream into the IR.
 """
 
 from __future__ import annotations

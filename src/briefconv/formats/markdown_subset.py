@@ -234,7 +234,7 @@ class _Tokenizer:
                 url = autolink.group(1)
                 out += [Token("link_open", "a", attrs={"href": url}), Token("text", content=url), Token("link_close", "a")]
                 pos = autolink.end()
-            elif char == "]" or char == "!" and not src.startswith("[", pos + 1):
+            elif char == "]" or (char == "!" and not src.startswith("[", pos + 1)):
                 pending.append(char)
                 pos += 1
             elif char == "&" and not _ENTITY_START.match(src, pos, end):
