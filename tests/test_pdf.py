@@ -450,6 +450,21 @@ def test_hyphenation_points_match_pyphen(language, sample_path):
     assert {w: list(ours(w)) for w in words} == {w: list(reference.iterate(w)) for w in words}
 
 
+def test_the_hyphenation_memo_stays_bounded_and_answers_alike_after_emptying(monkeypatch):
+    pytest.importorskip("pyphen")
+    from briefconv.formats.pdf_writer import hyphenator
+
+    words = [f"denuclearisation{chr(97 + i % 26)}{i}" for i in range(40)] + ["hyphenation", "organisation"]
+    fresh = hyphenator("en")
+    fresh("hyphenation")
+    patterns = fresh.patterns
+    monkeypatch.setattr(type(patterns), "WORD_MEMO_LIMIT", 10)
+    patterns.cache.clear()
+    before = {w: list(fresh(w)) for w in words}
+    assert len(patterns.cache) <= 10
+    assert {w: list(fresh(w)) for w in words} == before
+
+
 def test_long_titles_are_shortened_in_the_running_header_and_long_disclaimers_still_print():
     title = "A Very Long Title That Goes On and On About Many Things Without Any Colon To Shorten It At All"
     body = [para("Sentence number %d of a brief that needs more than one page to say it. " % i * 6) for i in range(30)]

@@ -1361,7 +1361,11 @@ class LiangPatterns:
     pyphen parses every pattern of a dictionary up front, which takes longer than
     typesetting a whole brief; here a pattern is a raw string until a word needs it.
     Dictionaries with non-standard hyphenation (``ff=f`` alternatives) go to pyphen.
+    A word's break points are remembered until ``WORD_MEMO_LIMIT`` words are: a batch
+    worker lives through thousands of briefs, and its memory must not grow with them.
     """
+
+    WORD_MEMO_LIMIT = 100_000  # some 20 MB at most
 
     def __init__(self, raw: dict[str, str], fallback=None) -> None:
         self.raw = raw  # "hyph" -> "h1yph" as written in the file
@@ -1419,7 +1423,10 @@ class LiangPatterns:
                         for offset, value in enumerate(self.pattern_values(key)):
                             if value > levels[start + offset]:
                                 levels[start + offset] = value
-            points = self.cache[lower] = [i - 1 for i, level in enumerate(levels) if level % 2]
+            points = [i - 1 for i, level in enumerate(levels) if level % 2]
+            if len(self.cache) >= self.WORD_MEMO_LIMIT:
+                self.cache.clear()
+            self.cache[lower] = points
         return points
 
 
