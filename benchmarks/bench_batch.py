@@ -7,9 +7,10 @@ For each format, converts ``--copies`` copies of the sample brief (fixtures/) wi
 ``briefconv batch -j JOBS`` and with one pandoc process per file run JOBS at a time
 (``xargs -P``; pandoc from pypandoc-binary).  For PDF the pandoc route is pandoc → Typst
 source → PDF with the ``typst`` package, one ``python -c`` per file (it has no CLI).
-Then converts a zip of N copies to a zip DEST for each N in ``--memory`` and reports the
-peak memory of the whole process tree (briefconv and its workers): the sum of RSS, and
-the sum of PSS, which counts pages shared between the forked workers once.
+Then converts a zip of N copies (of the same ``--corpus``) to a zip DEST for each N in
+``--memory`` and reports the peak memory of the whole process tree (briefconv and its
+workers): the sum of RSS, and the sum of PSS, which counts pages shared between the
+forked workers once.
 
 With ``--corpus varied`` (or ``both``) the copies differ: each has its body paragraphs
 shuffled and some words replaced (see varied_brief), as the briefs of a real archive do.
@@ -96,14 +97,22 @@ def make_copies(folder: Path, count: int, varied: bool = False) -> Path:
 
 EDIT_WORDS = ("regional", "security", "cooperation", "alliance", "strategic", "economic", "maritime",
               "diplomatic", "engagement", "summit", "bilateral", "infrastructure", "semiconductor")
+SYLLABLES = ("ka", "lo", "mer", "ti", "san", "dra", "vel", "no", "pri", "stu", "gen", "ho", "ble", "cor")
+
+
+def invented_word(rng) -> str:
+    """A word no dictionary has, so that an archive's vocabulary grows as a real one does."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5)))
 
 
 def varied_brief(data: bytes, seed: int) -> bytes:
     """The sample with its body paragraphs shuffled and about one word in twelve replaced.
 
     A corpus of different briefs, so that no cache keyed on a document's text can make
-    the copies look faster than real archives.  The title block (first eight blocks)
-    and the notes (last third) stay in place, so every copy reads as a brief.
+    the copies look faster than real archives.  Half the replacements are common words,
+    half invented ones, so that the vocabulary (and any memo keyed on words) grows with
+    the archive.  The title block (first eight blocks) and the notes (last third) stay in
+    place, so every copy reads as a brief.
     """
     import random
 
@@ -113,16 +122,19 @@ def varied_brief(data: bytes, seed: int) -> bytes:
     middle = len(body) * 2 // 3
     paragraphs = body[:middle]
     rng.shuffle(paragraphs)
-    paragraphs = [" ".join(word if rng.random() > 1 / 12 else rng.choice(EDIT_WORDS) for word in p.split(" "))
+    def replacement() -> str:
+        return rng.choice(EDIT_WORDS) if rng.random() < 0.5 else invented_word(rng)
+
+    paragraphs = [" ".join(word if rng.random() > 1 / 12 else replacement() for word in p.split(" "))
                   for p in paragraphs]
     return "\n\n".join(head + paragraphs + body[middle:]).encode("utf-8")
 
 
-def make_zip(path: Path, count: int) -> Path:
+def make_zip(path: Path, count: int, varied: bool = False) -> Path:
     data = SAMPLE.read_bytes()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for i in range(count):
-            archive.writestr(f"set-{i // 500:02}/brief-{i:04}.txt", data)
+            archive.writestr(f"set-{i // 500:02}/brief-{i:04}.txt", varied_brief(data, i) if varied else data)
     return path
 
 
@@ -184,15 +196,19 @@ def throughput(work: Path, fmt: str, copies: int, jobs: int, repeat: int, varied
     }
 
 
-def memory(work: Path, fmt: str, count: int, jobs: int) -> dict:
-    source = make_zip(work / f"in-{count}.zip", count)
-    dest = work / f"out-{fmt}-{count}.zip"
+def memory(work: Path, fmt: str, count: int, jobs: int, varied: bool = False) -> dict:
+    corpus = "varied" if varied else "copies"
+    source = work / f"in-{corpus}-{count}.zip"
+    if not source.exists():
+        make_zip(source, count, varied)
+    dest = work / f"out-{fmt}-{corpus}-{count}.zip"
     seconds, sampled = timed(batch_command(source, fmt, dest, jobs), measure_memory=True)
     with zipfile.ZipFile(dest) as archive:
         written = sum(name.endswith(f".{fmt}") for name in archive.namelist())
     assert written == count, f"{written} of {count} written"
     return {
         "format": fmt,
+        "corpus": corpus,
         "documents": count,
         "seconds": round(seconds, 1),
         "docs_per_second": round(count / seconds, 1),
@@ -226,13 +242,14 @@ def main() -> None:
                       f"pandoc x{args.jobs} {row['pandoc_docs_per_second']:6.1f} docs/s, "
                       f"ratio {row['ratio']:.2f}; peak RSS {row['batch_peak_rss_mb']} MB "
                       f"(PSS {row['batch_peak_pss_mb']} MB)", flush=True)
-        for fmt in filter(None, args.memory_formats.split(",")):
-            for count in (int(n) for n in args.memory.split(",") if n):
-                row = memory(work, fmt, count, args.jobs)
-                results["memory"].append(row)
-                if not args.json:
-                    print(f"{fmt:>4} zip of {count:>5}: {row['docs_per_second']:6.1f} docs/s, "
-                          f"peak RSS {row['peak_rss_mb']} MB, PSS {row['peak_pss_mb']} MB", flush=True)
+        memory_runs = ((f, n, v) for f in filter(None, args.memory_formats.split(","))
+                       for v in corpora for n in (int(n) for n in args.memory.split(",") if n))
+        for fmt, count, varied in memory_runs:
+            row = memory(work, fmt, count, args.jobs, varied)
+            results["memory"].append(row)
+            if not args.json:
+                print(f"{fmt:>4} {row['corpus']:>6} zip of {count:>5}: {row['docs_per_second']:6.1f} docs/s, "
+                      f"peak RSS {row['peak_rss_mb']} MB, PSS {row['peak_pss_mb']} MB", flush=True)
     if args.json:
         print(json.dumps(results, indent=2))
 

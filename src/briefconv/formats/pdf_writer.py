@@ -733,7 +733,7 @@ class FontMetricsMemo:
     grows past ``limit`` entries, which keeps memory bounded however long the brief.
     """
 
-    def __init__(self, limit: int = 50_000) -> None:  # some 13 MB at most
+    def __init__(self, limit: int = 20_000) -> None:  # some 5 MB at most
         from reportlab.pdfbase import pdfmetrics
 
         # closures over locals: these run some ten thousand times a brief
@@ -1365,7 +1365,7 @@ class LiangPatterns:
     worker lives through thousands of briefs, and its memory must not grow with them.
     """
 
-    WORD_MEMO_LIMIT = 100_000  # some 20 MB at most
+    WORD_MEMO_LIMIT = 20_000  # some 5 MB at most: a brief has a few thousand distinct words
 
     def __init__(self, raw: dict[str, str], fallback=None) -> None:
         self.raw = raw  # "hyph" -> "h1yph" as written in the file
