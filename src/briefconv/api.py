@@ -136,8 +136,12 @@ def write(
     return None
 
 
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old file or the new, never part."""
+def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old file or the new, never part.
+
+    ``data`` is bytes, or an iterable of byte strings written one after the other (a
+    large file made piece by piece, such as a batch report, need not be held whole).
+    """
     path = os.fspath(path)
     folder, name = os.path.split(path)
     if not os.path.isdir(folder or "."):
@@ -148,7 +152,10 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> None:
         raise OutputError(f"cannot write: {exc.strerror or exc}", source=path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)

@@ -35,8 +35,7 @@ bytes and come back as bytes; DEST is written here exactly as in the local case.
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
-import json
+import itertools
 import os
 import shutil
 import signal
@@ -44,11 +43,10 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from briefconv import __version__
 from briefconv.archives import (
     BatchSource,
     Limits,
@@ -60,6 +58,7 @@ from briefconv.archives import (
     safe_name,
     unpack_into,
 )
+from briefconv.batch_report import Record, RecordLog, output_entry, report_chunks, timings_chunks
 from briefconv.errors import (
     EXIT_OK,
     EXIT_SOME_FAILED,
@@ -73,7 +72,6 @@ from briefconv.plugins import get_registry
 
 REPORT_NAME = "report.json"
 TIMINGS_NAME = "timings.json"
-REPORT_VERSION = 1
 #: Seconds to wait for a Dask scheduler (and for its first worker) before giving up.
 SCHEDULER_TIMEOUT_ENV = "BRIEFCONV_SCHEDULER_TIMEOUT"
 DEFAULT_SCHEDULER_TIMEOUT = 10.0
@@ -170,66 +168,6 @@ def _worker_init() -> None:
         get_registry()
 
 
-# --------------------------------------------------------------------- the report
-
-
-@dataclass
-class Record:
-    """One source member's line in the report: what became of it, and why."""
-
-    source: str
-    status: str  # converted | skipped | failed
-    format: str | None = None
-    outputs: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-    reason: str | None = None
-    seconds: float | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"source": self.source, "status": self.status}
-        if self.format:
-            entry["format"] = self.format
-        entry["outputs"] = self.outputs
-        entry["warnings"] = self.warnings
-        if self.error is not None:
-            entry["error"] = self.error
-        if self.reason is not None:
-            entry["reason"] = self.reason
-        return entry
-
-
-def _output_entry(path: str, fmt: str, data: bytes) -> dict[str, Any]:
-    return {"path": path, "format": fmt, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-
-def _dumps(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def report_bytes(source: Path, targets: list[str], records: list[Record], stopped: bool) -> bytes:
-    counts = {status: sum(r.status == status for r in records) for status in ("converted", "skipped", "failed")}
-    report = {
-        "briefconv-batch-report": REPORT_VERSION,
-        "briefconv": __version__,
-        "source": source.name,
-        "targets": targets,
-        "summary": counts,
-        "stopped-at-first-failure": stopped,
-        "documents": [r.as_json() for r in sorted(records, key=lambda r: r.source)],
-    }
-    return _dumps(report)
-
-
-def timings_bytes(records: list[Record], wall: float) -> bytes:
-    done = [r for r in records if r.seconds is not None]
-    return _dumps({
-        "wall-seconds": round(wall, 3),
-        "documents-per-second": round(len(done) / wall, 2) if wall > 0 else None,
-        "documents": {r.source: round(r.seconds, 4) for r in sorted(done, key=lambda r: r.source)},
-    })
-
-
 # -------------------------------------------------------------------- destinations
 
 
@@ -303,7 +241,7 @@ class Destination:
             raise OutputError("refused: the output folder leads outside DEST")
         write_atomically(path, data)
 
-    def finish(self, report: bytes, timings: bytes) -> None:
+    def finish(self, report: Iterator[bytes], timings: Iterator[bytes]) -> None:
         from briefconv.api import write_atomically
 
         write_atomically(self.root / REPORT_NAME, report)
@@ -496,7 +434,7 @@ class Batch:
         self.runner = runner
         self.progress = progress
         self.fail_fast = fail_fast
-        self.records: list[Record] = []
+        self.log = RecordLog()
         self.stopped = False
         self._sources_seen: set[str] = set()
         self._outputs_claimed: dict[str, str] = {REPORT_NAME: "(the batch report)"}
@@ -517,7 +455,7 @@ class Batch:
     # -- before conversion --------------------------------------------------
 
     def _record(self, record: Record) -> None:
-        self.records.append(record)
+        self.log.add(record)
         self.progress.step()
         if record.status == "failed" and self.fail_fast and not self.stopped:
             self.stopped = True
@@ -577,7 +515,7 @@ class Batch:
         return True
 
     def _already_done(self, name: str, outputs: dict[str, str]) -> Record:
-        entries = [_output_entry(path, target, self.dest.read(path)) for target, path in outputs.items()]
+        entries = [output_entry(path, target, self.dest.read(path)) for target, path in outputs.items()]
         return Record(name, "skipped", outputs=entries, reason="already converted (--skip-existing)")
 
     # -- after conversion ---------------------------------------------------
@@ -612,7 +550,7 @@ class Batch:
                     record.outputs = []
                     record.error = f"{path}: {exc.message}"
                     return record
-            record.outputs.append(_output_entry(path, target, data))
+            record.outputs.append(output_entry(path, target, data))
         record.status = "converted"
         return record
 
@@ -640,23 +578,21 @@ def _job(targets: Iterable[str], from_format: str | None, metadata: Mapping[str,
                from_format, dict(metadata or {}), existing)
 
 
-def _summary(records: list[Record], wall: float, dest: Destination, stopped: bool, quiet: bool) -> None:
-    failed = [r for r in records if r.status == "failed"]
-    for record in sorted(failed, key=lambda r: r.source)[:MAX_FAILURES_SHOWN]:
-        print(f"briefconv: failed: {record.source}: {record.error}", file=sys.stderr)
-    if len(failed) > MAX_FAILURES_SHOWN:
-        print(f"briefconv: ... and {len(failed) - MAX_FAILURES_SHOWN} more failures (see the report)",
+def _summary(log: RecordLog, wall: float, dest: Destination, stopped: bool, quiet: bool) -> None:
+    for entry, _seconds in itertools.islice(log.in_order("failed"), MAX_FAILURES_SHOWN):
+        print(f"briefconv: failed: {entry['source']}: {entry.get('error')}", file=sys.stderr)
+    failed = log.counts["failed"]
+    if failed > MAX_FAILURES_SHOWN:
+        print(f"briefconv: ... and {failed - MAX_FAILURES_SHOWN} more failures (see the report)",
               file=sys.stderr)
     if quiet:
         return
-    converted = sum(r.status == "converted" for r in records)
-    skipped = sum(r.status == "skipped" for r in records)
-    warned = sum(bool(r.warnings) for r in records)
+    converted, skipped = log.counts["converted"], log.counts["skipped"]
     rate = f" ({converted / wall:.1f} documents/s)" if wall > 0 and converted else ""
-    lines = [f"briefconv: batch: {converted} converted, {skipped} skipped, {len(failed)} failed "
+    lines = [f"briefconv: batch: {converted} converted, {skipped} skipped, {failed} failed "
              f"in {wall:.1f} s{rate}"]
-    if warned:
-        lines.append(f"briefconv: {warned} documents have warnings")
+    if log.warned:
+        lines.append(f"briefconv: {log.warned} documents have warnings")
     if stopped:
         lines.append("briefconv: stopped at the first failure (--fail-fast)")
     lines.append(f"briefconv: report: {dest.report_location}")
@@ -727,8 +663,10 @@ def run_batch(
     progress.close()
 
     wall = time.perf_counter() - start
-    destination.finish(report_bytes(source_path, job.targets, batch.records, batch.stopped),
-                       timings_bytes(batch.records, wall))
-    _summary(batch.records, wall, destination, batch.stopped, quiet)
-    failed = any(r.status == "failed" for r in batch.records)
-    return EXIT_SOME_FAILED if failed else EXIT_OK
+    try:
+        destination.finish(report_chunks(source_path.name, job.targets, batch.log, batch.stopped),
+                           timings_chunks(batch.log, wall))
+        _summary(batch.log, wall, destination, batch.stopped, quiet)
+        return EXIT_SOME_FAILED if batch.log.any_failed else EXIT_OK
+    finally:
+        batch.log.close()
