@@ -122,6 +122,18 @@ def test_folder_links_are_refused_and_not_followed(tmp_path):
     assert files_under(dest) == {"ok.json", "report.json", "timings.json"}
 
 
+@pytest.mark.parametrize("dest_name", ["out", "out.zip"])
+def test_a_name_that_is_not_utf8_fails_alone_and_the_report_still_reads(tmp_path, dest_name):
+    source = make_tree(tmp_path / "src", {"ok.md": brief_md("Ok")})
+    (source / os.fsdecode(b"caf\xe9.md")).write_bytes(brief_md("Cafe"))
+    dest = tmp_path / dest_name
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert entries["caf\\xe9.md"] == {"source": "caf\\xe9.md", "status": "failed", "outputs": [],
+                                       "warnings": [], "error": "member name is not valid UTF-8"}
+    assert entries["ok.md"]["status"] == "converted"
+
+
 def test_dest_inside_a_folder_source_is_not_read_back(tmp_path):
     source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
     assert run_batch(source, ["md"], source / "out", jobs=1, quiet=True) == 0

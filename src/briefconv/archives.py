@@ -96,6 +96,9 @@ def safe_name(raw: str) -> tuple[str | None, str | None]:
     """``(normalised name, None)`` for a harmless member name, else ``(None, reason)``."""
     if not raw or "\x00" in raw:
         return None, "empty member name or NUL in name"
+    if printable_name(raw) != raw:
+        # a folder's or tar's name that is not UTF-8: no zip, report or terminal could show it
+        return None, "member name is not valid UTF-8"
     name = raw.replace("\\", "/")
     if name.startswith("/") or _DRIVE.match(name):
         return None, "absolute member name refused"
@@ -105,6 +108,23 @@ def safe_name(raw: str) -> tuple[str | None, str | None]:
     if not parts:
         return None, "empty member name"
     return "/".join(parts), None
+
+
+def printable_name(raw: str) -> str:
+    """``raw`` with the bytes that were not UTF-8 shown as ``\\xNN`` (os and tarfile
+    carry them as lone surrogates, which no UTF-8 file can hold)."""
+    try:
+        raw.encode("utf-8")
+        return raw
+    except UnicodeEncodeError:
+        return "".join(_printable_char(char) for char in raw)
+
+
+def _printable_char(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as surrogateescape carries it
+        return f"\\x{code - 0xDC00:02x}"
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF else char
 
 
 def _too_big(size: int, limits: Limits) -> str:

@@ -55,6 +55,7 @@ from briefconv.archives import (
     dest_kind,
     pack,
     pack_temporary,
+    printable_name,
     safe_name,
     unpack_into,
 )
@@ -464,7 +465,7 @@ class Batch:
     def _take(self, member: Member) -> None:
         name, why = safe_name(member.name)
         if name is None:
-            return self._record(Record(member.name, "failed", error=why))
+            return self._record(Record(printable_name(member.name), "failed", error=why))
         if member.error:
             return self._record(Record(name, "failed", error=member.error))
         if name in self._sources_seen:
