@@ -79,6 +79,21 @@ def test_atomic_write_replaces_whole_or_not_at_all(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["out.md"]  # no temporary file left behind
 
 
+def test_atomic_write_of_pieces_keeps_the_old_file_when_making_them_fails(tmp_path):
+    target = tmp_path / "report.json"
+    write_atomically(target, (piece for piece in (b"{", b'"a": 1', b"}")))
+    assert target.read_bytes() == b'{"a": 1}'
+
+    def broken():
+        yield b"{"
+        raise ValueError("the third record cannot be read")
+
+    with pytest.raises(ValueError):
+        write_atomically(target, broken())
+    assert target.read_bytes() == b'{"a": 1}'
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
 def test_atomic_write_into_a_missing_folder(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_atomically(tmp_path / "no" / "out.md", b"x")
