@@ -94,6 +94,15 @@ def test_atomic_write_of_pieces_keeps_the_old_file_when_making_them_fails(tmp_pa
     assert os.listdir(tmp_path) == ["report.json"]
 
 
+@pytest.mark.parametrize("stem", ["x" * 250, "é" * 125])
+def test_atomic_write_of_a_name_near_the_file_system_limit(tmp_path, stem):
+    target = tmp_path / f"{stem}.md"
+    assert len(os.fsencode(target.name)) == 253
+    write_atomically(target, b"# A long name")
+    assert target.read_bytes() == b"# A long name"
+    assert os.listdir(tmp_path) == [target.name]
+
+
 def test_atomic_write_into_a_missing_folder(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_atomically(tmp_path / "no" / "out.md", b"x")

@@ -179,13 +179,27 @@ def _create_temporary(folder: str, name: str) -> tuple[int, str]:
 
     What tempfile.mkstemp does, without the cost of importing tempfile on every run.
     """
+    stem = _temporary_stem(name)
     for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.part")
+        tmp = os.path.join(folder, f".{stem}.{os.urandom(4).hex()}.part")
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {name}")
+
+
+#: A file name's limit on most file systems, in bytes, and what the temporary name adds.
+NAME_MAX = 255
+_TEMPORARY_EXTRA = len("..01234567.part")
+
+
+def _temporary_stem(name: str) -> str:
+    """``name``, cut short enough that its temporary name is as legal as the name itself."""
+    stem = name
+    while len(os.fsencode(stem)) > NAME_MAX - _TEMPORARY_EXTRA:
+        stem = stem[:-1]
+    return stem
 
 
 _TEMPORARY_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.part")
