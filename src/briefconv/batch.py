@@ -26,8 +26,10 @@ failure unless ``--overwrite`` or ``--skip-existing`` is given; an existing arch
 DEST refuses the batch (exit 2) unless one of them is given.
 
 Work runs in a pool of ``-j`` worker processes, each building the format registry once
-and converting many documents; at most a few documents per worker are in flight, so
-memory stays flat whatever the size of the source.  With ``--scheduler ADDRESS`` the
+and converting many documents; at most a few documents per worker are in flight, and
+each document's report record waits on disk (:mod:`briefconv.batch_report`), so memory
+hardly grows with the size of the source: what stays is each member's name and, for a
+zip, the entry zipfile keeps for it.  With ``--scheduler ADDRESS`` the
 same conversions run on a Dask cluster instead: documents travel to the workers as
 bytes and come back as bytes; DEST is written here exactly as in the local case.
 """
