@@ -231,6 +231,21 @@ def test_corrupt_zip_member_fails_alone(tmp_path):
     assert entries["b.md"]["status"] == "failed" and "corrupt" in entries["b.md"]["error"]
 
 
+def test_encrypted_zip_member_fails_alone_with_a_plain_message(tmp_path):
+    source = make_zip(tmp_path / "in.zip", {"a.md": brief_md("A"), "b.md": brief_md("B")})
+    raw = bytearray(source.read_bytes())
+    local = raw.index(b"PK\x03\x04", 1)  # b.md's local header, then its central directory entry
+    central = raw.index(b"PK\x01\x02", raw.index(b"PK\x01\x02") + 1)
+    raw[local + 6] |= 1  # general purpose flag bit 0: encrypted
+    raw[central + 8] |= 1
+    source.write_bytes(bytes(raw))
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert entries["a.md"]["status"] == "converted"
+    assert entries["b.md"]["error"] == "encrypted member (briefconv takes no passwords)"
+
+
 # ---------------------------------------------------------------- bombs and limits
 
 

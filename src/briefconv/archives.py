@@ -92,6 +92,9 @@ class Member:
     error: str | None = None
 
 
+ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 (APPNOTE 4.4.4)
+
+
 def safe_name(raw: str) -> tuple[str | None, str | None]:
     """``(normalised name, None)`` for a harmless member name, else ``(None, reason)``."""
     if not raw or "\x00" in raw:
@@ -297,6 +300,8 @@ class BatchSource:
                     yield Member(info.filename, error="not a regular file")
                 elif info.file_size > self.limits.member_bytes:
                     yield Member(info.filename, error=_too_big(info.file_size, self.limits))
+                elif info.flag_bits & ZIP_ENCRYPTED:
+                    yield Member(info.filename, error="encrypted member (briefconv takes no passwords)")
                 else:
                     yield Member(info.filename, load=lambda info=info: self._read_zip(archive, info))
 
@@ -306,8 +311,6 @@ class BatchSource:
                 return _read_limited(handle, self.limits.member_bytes)
         except MemberError:
             raise
-        except RuntimeError as exc:  # zipfile's word for "encrypted"
-            raise MemberError(f"cannot read member: {exc}") from None
         except Exception as exc:  # zlib.error, BadZipFile (CRC), unsupported method...
             raise MemberError(f"corrupt member: {exc}") from None
 
