@@ -2,6 +2,7 @@
 
     python benchmarks/bench_batch.py [--copies 48] [--jobs 2] [--memory 50,2000] [--formats docx,pdf]
                                      [--corpus copies|varied|both] [--memory-formats docx,pdf]
+                                     [--many 30000,100000]
 
 For each format, converts ``--copies`` copies of the sample brief (fixtures/) with
 ``briefconv batch -j JOBS`` and with one pandoc process per file run JOBS at a time
@@ -11,6 +12,10 @@ Then converts a zip of N copies (of the same ``--corpus``) to a zip DEST for eac
 ``--memory`` and reports the peak memory of the whole process tree (briefconv and its
 workers): the sum of RSS, and the sum of PSS, which counts pages shared between the
 forked workers once.
+
+``--many`` adds memory runs on zips of that many one-paragraph briefs converted to
+Markdown: they cost little to convert, so what the run measures is what grows with
+the number of members (names, report records, zipfile's directory).
 
 With ``--corpus varied`` (or ``both``) the copies differ: each has its body paragraphs
 shuffled and some words replaced (see varied_brief), as the briefs of a real archive do.
@@ -130,6 +135,18 @@ def varied_brief(data: bytes, seed: int) -> bytes:
     return "\n\n".join(head + paragraphs + body[middle:]).encode("utf-8")
 
 
+def small_brief(number: int) -> bytes:
+    """A brief of one paragraph: converting it costs little, so what grows is per-member bookkeeping."""
+    return f"A Short Brief Number {number}\n\nBy Jane Doe\n\nThis brief says one thing, {number} times.\n".encode()
+
+
+def make_small_zip(path: Path, count: int) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(count):
+            archive.writestr(f"set-{i // 1000:03}/brief-{i:06}.txt", small_brief(i))
+    return path
+
+
 def make_zip(path: Path, count: int, varied: bool = False) -> Path:
     data = SAMPLE.read_bytes()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -196,11 +213,13 @@ def throughput(work: Path, fmt: str, copies: int, jobs: int, repeat: int, varied
     }
 
 
-def memory(work: Path, fmt: str, count: int, jobs: int, varied: bool = False) -> dict:
-    corpus = "varied" if varied else "copies"
+def memory(work: Path, fmt: str, count: int, jobs: int, corpus: str) -> dict:
+    """Peak memory converting a zip of ``count`` briefs: "copies", "varied" or "small" ones."""
     source = work / f"in-{corpus}-{count}.zip"
-    if not source.exists():
-        make_zip(source, count, varied)
+    if corpus == "small":
+        make_small_zip(source, count)
+    elif not source.exists():
+        make_zip(source, count, varied=corpus == "varied")
     dest = work / f"out-{fmt}-{corpus}-{count}.zip"
     seconds, sampled = timed(batch_command(source, fmt, dest, jobs), measure_memory=True)
     with zipfile.ZipFile(dest) as archive:
@@ -227,6 +246,8 @@ def main() -> None:
                         help="identical copies of the sample, copies with shuffled and edited paragraphs, or both")
     parser.add_argument("--memory", default="50,2000", help="archive sizes for the memory runs ('' for none)")
     parser.add_argument("--memory-formats", default="docx")
+    parser.add_argument("--many", default="", help="member counts for memory runs on one-paragraph briefs to md, "
+                                                  "e.g. 30000,100000: what grows with the number of members")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
 
@@ -242,10 +263,12 @@ def main() -> None:
                       f"pandoc x{args.jobs} {row['pandoc_docs_per_second']:6.1f} docs/s, "
                       f"ratio {row['ratio']:.2f}; peak RSS {row['batch_peak_rss_mb']} MB "
                       f"(PSS {row['batch_peak_pss_mb']} MB)", flush=True)
-        memory_runs = ((f, n, v) for f in filter(None, args.memory_formats.split(","))
-                       for v in corpora for n in (int(n) for n in args.memory.split(",") if n))
-        for fmt, count, varied in memory_runs:
-            row = memory(work, fmt, count, args.jobs, varied)
+        counts = [int(n) for n in args.memory.split(",") if n]
+        memory_runs = [(fmt, count, "varied" if varied else "copies")
+                       for fmt in filter(None, args.memory_formats.split(",")) for varied in corpora for count in counts]
+        memory_runs += [("md", int(n), "small") for n in args.many.split(",") if n]
+        for fmt, count, corpus in memory_runs:
+            row = memory(work, fmt, count, args.jobs, corpus)
             results["memory"].append(row)
             if not args.json:
                 print(f"{fmt:>4} {row['corpus']:>6} zip of {count:>5}: {row['docs_per_second']:6.1f} docs/s, "
