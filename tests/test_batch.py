@@ -348,6 +348,21 @@ def test_corrupt_archive_is_a_batch_error(tmp_path, cli):
     assert result.returncode == 2
 
 
+@pytest.mark.parametrize("suffix, mode", [(".tar", "w"), (".tar.gz", "w:gz")])
+def test_a_truncated_tar_converts_what_comes_before_the_damage(tmp_path, suffix, mode):
+    briefs = {f"b{n}.md": brief_md(f"Brief {n}", "x" * 20_000) for n in range(4)}
+    whole = make_tar(tmp_path / f"whole{suffix}", briefs, mode).read_bytes()
+    source = tmp_path / f"in{suffix}"
+    source.write_bytes(whole[:len(whole) * 6 // 10])
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=1, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    converted = {s for s, e in entries.items() if e["status"] == "converted"}
+    assert converted and converted < set(briefs)
+    assert entries["(rest of archive)"]["error"].startswith("corrupt archive")
+    assert files_under(dest) == {s.replace(".md", ".json") for s in converted} | {"report.json", "timings.json"}
+
+
 # ---------------------------------------------------------------- interruption
 
 

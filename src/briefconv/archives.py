@@ -205,7 +205,9 @@ class BatchSource:
                     if count > self.limits.members:  # refuse before reading the rest
                         break
         except _READ_ERRORS as exc:
-            raise InputError(f"not a readable tar archive: {exc}", source=str(self.path)) from None
+            if count == 0:
+                raise InputError(f"not a readable tar archive: {exc}", source=str(self.path)) from None
+            # a damaged tail: the members before it are converted, and members() reports the rest
         return count, total
 
     def _scan_folder(self) -> tuple[int, int]:
