@@ -103,6 +103,22 @@ def test_atomic_write_of_a_name_near_the_file_system_limit(tmp_path, stem):
     assert os.listdir(tmp_path) == [target.name]
 
 
+def test_writing_to_a_named_pipe_writes_into_it_and_keeps_it_a_pipe(tmp_path, sample_doc):
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.md"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    briefconv.write(sample_doc, "md", fifo)
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the pipe was replaced by a regular file"
+    assert received and briefconv.read(received[0], "md").metadata.title == sample_doc.metadata.title
+    assert os.listdir(tmp_path) == ["out.md"]
+
+
 def test_atomic_write_into_a_missing_folder(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_atomically(tmp_path / "no" / "out.md", b"x")

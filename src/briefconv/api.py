@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import sys
 from typing import BinaryIO, Iterable, Mapping, Union
 
@@ -118,7 +119,9 @@ def write(
     """Write ``document`` in ``format`` to ``dest`` (``"-"`` for stdout).
 
     Without ``dest`` the bytes are returned instead.  A file is written atomically:
-    to a temporary file beside it, then renamed, so it is never left half-written.
+    to a temporary file beside it, then renamed, so it is never left half-written.  A
+    device or named pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written into as it
+    is: renaming over it would replace it with a regular file.
     """
     try:
         data = render(document, format, options=options)
@@ -131,9 +134,28 @@ def write(
     if os.fspath(dest) == STDIO:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+    elif _is_device_or_pipe(dest):
+        _write_in_place(dest, data)
     else:
         write_atomically(dest, data)
     return None
+
+
+def _is_device_or_pipe(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is /dev/null, a terminal, a named pipe...: written into, never replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _write_in_place(path: str | os.PathLike, data: bytes) -> None:
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", source=os.fspath(path)) from None
 
 
 def write_atomically(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
