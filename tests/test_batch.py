@@ -363,6 +363,52 @@ def test_a_truncated_tar_converts_what_comes_before_the_damage(tmp_path, suffix,
     assert files_under(dest) == {s.replace(".md", ".json") for s in converted} | {"report.json", "timings.json"}
 
 
+def converting_or_crashing(name, *args):
+    """batch.convert_document, except that a worker given "…crash.md" dies at once (SIGKILL),
+    as one hit by a crash in a C library would, and one given "…once.md" dies the first
+    time only, as one the out-of-memory killer picked would."""
+    if name.endswith("crash.md"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if name.endswith("once.md") and not os.path.exists(os.environ["CRASHED_ONCE"]):
+        Path(os.environ["CRASHED_ONCE"]).touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return REAL_CONVERT(name, *args)
+
+
+REAL_CONVERT = batch.convert_document
+
+
+def test_a_worker_that_dies_fails_only_the_document_that_kills_it(tmp_path, monkeypatch):
+    briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(20)}
+    # the first and the last: never in flight together
+    source = make_tree(tmp_path / "src", {**briefs, "a-crash.md": brief_md("Crash"), "z-once.md": brief_md("Once")})
+    monkeypatch.setattr(batch, "convert_document", converting_or_crashing)
+    monkeypatch.setenv("CRASHED_ONCE", str(tmp_path / "crashed-once"))
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=2, quiet=True) == 1
+    entries = by_source(report_of(dest))
+    assert {s for s, e in entries.items() if e["status"] != "converted"} == {"a-crash.md"}
+    assert entries["a-crash.md"]["error"].startswith("worker failed: the process converting it died")
+    assert (tmp_path / "crashed-once").exists()  # z-once.md did kill a worker, and converted when tried again
+    expected = {s.replace(".md", ".json") for s in [*briefs, "z-once.md"]}
+    assert files_under(dest) == expected | {"report.json", "timings.json"}
+
+
+def test_fail_fast_after_a_worker_died_still_reports_every_document(tmp_path, monkeypatch):
+    briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(12)}
+    source = make_tree(tmp_path / "src", {**briefs, "a-crash.md": brief_md("Crash")})
+    monkeypatch.setattr(batch, "convert_document", converting_or_crashing)
+    dest = tmp_path / "out"
+    assert run_batch(source, ["json"], dest, jobs=2, quiet=True, fail_fast=True) == 1
+    entries = by_source(report_of(dest))
+    # a-crash.md and the next ones are in flight together when its worker dies
+    in_flight = 2 * batch.IN_FLIGHT_PER_WORKER
+    assert {"a-crash.md", *(f"b{n:02}.md" for n in range(in_flight - 1))} <= set(entries)
+    assert entries["a-crash.md"]["status"] == "failed"
+    assert all(e["status"] == "converted" or e["reason"].startswith("not converted: stopped")
+               for s, e in entries.items() if s != "a-crash.md")
+
+
 # ---------------------------------------------------------------- interruption
 
 

@@ -45,6 +45,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -83,6 +84,7 @@ IN_FLIGHT_PER_WORKER = 4
 DOCUMENTS_PER_WORKER = 1000
 #: A full garbage collection after this many documents (see _collect_garbage).
 DOCUMENTS_PER_COLLECTION = 8
+STOPPED = "not converted: stopped at the first failure"
 #: Failures listed one per line on stderr; the report lists them all.
 MAX_FAILURES_SHOWN = 20
 
@@ -295,7 +297,8 @@ class ProcessRunner:
         self.jobs = jobs
         self.in_flight = jobs * IN_FLIGHT_PER_WORKER
         self._pool = self._new_pool()
-        self._live: set[concurrent.futures.Future] = set()
+        # the current pool's futures; weak, so that collected results are not kept
+        self._live: weakref.WeakSet[concurrent.futures.Future] = weakref.WeakSet()
         self._submitted = 0
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
@@ -313,25 +316,31 @@ class ProcessRunner:
     def _renew(self) -> None:
         concurrent.futures.wait(self._live)
         self._pool.shutdown(wait=True)
-        self._pool, self._live, self._submitted = self._new_pool(), set(), 0
+        self._pool, self._live, self._submitted = self._new_pool(), weakref.WeakSet(), 0
 
     def submit(self, fn: Callable, *args) -> concurrent.futures.Future:
         if self._submitted >= self.jobs * DOCUMENTS_PER_WORKER:
             self._renew()
-        self._live = {f for f in self._live if not f.done()}
         try:
             future = self._pool.submit(fn, *args)
         except concurrent.futures.process.BrokenProcessPool:
-            # a worker died (out of memory, a crash in a C library): start afresh
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool, self._live, self._submitted = self._new_pool(), set(), 0
+            self._replace_broken_pool()
             future = self._pool.submit(fn, *args)
         self._live.add(future)
         self._submitted += 1
         return future
 
+    def _replace_broken_pool(self) -> None:
+        # a worker died (out of memory, a crash in a C library): start afresh
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool, self._live, self._submitted = self._new_pool(), weakref.WeakSet(), 0
+
     def wait_first(self, pending: set) -> set:
         done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+        # The pool may not refuse work yet although one of its workers is gone: a
+        # document sent now would die with the others.  Replace it before the next.
+        if any(future in self._live and _worker_died(future) for future in done):
+            self._replace_broken_pool()
         return done
 
     def cancel(self, futures: Iterable) -> None:
@@ -443,7 +452,9 @@ class Batch:
         self._outputs_claimed: dict[str, str] = {REPORT_NAME: "(the batch report)"}
         if dest.kind == "folder":
             self._outputs_claimed[TIMINGS_NAME] = "(the batch timings)"
-        self._pending: dict[Any, tuple[str, str, dict[str, str]]] = {}
+        # future -> the document it converts: (name, format, outputs, data, is a retry)
+        self._pending: dict[Any, tuple[str, str, dict[str, str], bytes, bool]] = {}
+        self._retries: list[tuple[str, str, dict[str, str], bytes]] = []
 
     def run(self) -> None:
         for member in self.source.members():
@@ -452,8 +463,12 @@ class Batch:
             self._take(member)
             while len(self._pending) >= self.runner.in_flight:
                 self._collect()
+            self._retry_alone()
         while self._pending:
             self._collect()
+        self._retry_alone()
+        for name, fmt, _outputs, _data in self._retries:  # left over when --fail-fast stopped the batch
+            self._record(Record(name, "skipped", format=fmt, reason=STOPPED))
 
     # -- before conversion --------------------------------------------------
 
@@ -501,8 +516,7 @@ class Batch:
             if taken:
                 return self._record(Record(name, "failed", format=fmt.name, error=(
                     f"output {taken[0]} already exists (use --overwrite or --skip-existing)")))
-        future = self.runner.submit(convert_document, name, data, fmt.name, self.job.targets, self.job.metadata)
-        self._pending[future] = (name, fmt.name, outputs)
+        self._submit(name, fmt.name, outputs, data)
 
     def _claim(self, name: str, outputs: dict[str, str]) -> bool:
         """Reserve the output names of ``name``; a clash fails the later document."""
@@ -523,20 +537,42 @@ class Batch:
 
     # -- after conversion ---------------------------------------------------
 
+    def _submit(self, name: str, fmt: str, outputs: dict[str, str], data: bytes, retry: bool = False) -> None:
+        future = self.runner.submit(convert_document, name, data, fmt, self.job.targets, self.job.metadata)
+        self._pending[future] = (name, fmt, outputs, data, retry)
+
     def _collect(self) -> None:
         for future in self.runner.wait_first(set(self._pending)):
-            name, fmt, outputs = self._pending.pop(future)
+            name, fmt, outputs, data, retry = self._pending.pop(future)
+            if not retry and _worker_died(future):
+                # A dying worker process takes every document in flight with it; only
+                # one of them killed it (if any: the system may have).  Each is tried
+                # again on its own, and only one that kills a worker then fails.
+                self._retries.append((name, fmt, outputs, data))
+                continue
             self._record(self._finish(future, name, fmt, outputs))
+
+    def _retry_alone(self) -> None:
+        while self._retries and not self.stopped:
+            while self._pending:  # let nothing else run beside it
+                self._collect()
+            self._retries.sort(key=lambda retry: retry[0])  # in source order, as the batch goes
+            self._submit(*self._retries.pop(0), retry=True)
+            while self._pending:
+                self._collect()
 
     def _finish(self, future, name: str, fmt: str, outputs: dict[str, str]) -> Record:
         try:
             outcome: Outcome = future.result()
         except BaseException as exc:
             if future.cancelled():
-                return Record(name, "skipped", format=fmt, reason="not converted: stopped at the first failure")
+                return Record(name, "skipped", format=fmt, reason=STOPPED)
             if not isinstance(exc, Exception):
                 raise
-            # the worker itself failed: crashed, killed, unpicklable result...
+            if _worker_died(future):
+                return Record(name, "failed", format=fmt, error="worker failed: the process converting it died "
+                              "(a crash, or killed by the system: out of memory?)")
+            # the worker itself failed: an unpicklable result, a lost Dask worker...
             return Record(name, "failed", format=fmt, error=f"worker failed: {type(exc).__name__}: {exc}")
         record = Record(name, "failed", format=fmt, warnings=outcome.warnings, seconds=outcome.seconds)
         if outcome.error is not None:
@@ -556,6 +592,15 @@ class Batch:
             record.outputs.append(output_entry(path, target, data))
         record.status = "converted"
         return record
+
+
+def _worker_died(future) -> bool:
+    """Whether ``future`` failed because its local worker process died."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if future.cancelled() or not future.done():
+        return False
+    return isinstance(future.exception(), BrokenProcessPool)
 
 
 def _readable_extension(name: str) -> bool:
