@@ -266,7 +266,7 @@ class Destination:
 
 
 class InlineRunner:
-    """Converts in this process: for -j 1, and the simplest way to debug."""
+    """Converts in this process: for ``-j 1 --debug``, the simplest way to debug."""
 
     def __init__(self) -> None:
         self.in_flight = 1
@@ -396,7 +396,10 @@ def _runner(jobs: int | None, scheduler: str | None):
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("-j must be at least 1")
-    return InlineRunner() if jobs == 1 else ProcessRunner(jobs)
+    if jobs == 1 and os.environ.get("BRIEFCONV_DEBUG"):
+        return InlineRunner()  # tracebacks come from the conversion itself
+    # a pool even for one worker: a document that crashes its process fails alone
+    return ProcessRunner(jobs)
 
 
 # --------------------------------------------------------------------- the batch
