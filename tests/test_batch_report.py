@@ -119,3 +119,21 @@ def test_counts_follow_the_records(status):
     log = logged([Record("x", status, warnings=["w"]), Record("y", status, seconds=1.0)])
     assert log.counts[status] == 2 and log.warned == 1 and log.timed == 1
     log.close()
+
+
+def test_a_full_temporary_disk_is_an_output_error_naming_the_folder(monkeypatch):
+    import tempfile
+
+    from briefconv.errors import OutputError
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    log = RecordLog()
+    monkeypatch.setattr(log._file, "write", full)
+    with pytest.raises(OutputError, match=f"cannot keep the report in {tempfile.gettempdir()}: No space left"):
+        log.add(Record("a.md", "converted"))
+    log.close()
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    with pytest.raises(OutputError, match="No space left"):
+        RecordLog()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from briefconv import __version__
+from briefconv.errors import OutputError
 
 REPORT_VERSION = 1
 STATUSES = ("converted", "skipped", "failed")
@@ -61,7 +62,10 @@ class RecordLog:
     """The records of a batch, on disk, with what the summary needs counted in memory."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="briefconv-report-")
+        try:
+            self._file = tempfile.TemporaryFile(prefix="briefconv-report-")
+        except OSError as exc:
+            raise OutputError(f"cannot keep the report in {tempfile.gettempdir()}: {exc.strerror or exc}") from None
         # record n is the line at _offsets[n], of _lengths[n] bytes, about _sources[n] with
         # status STATUSES[_statuses[n]]; in arrays, a record costs its name and 13 bytes
         self._sources: list[str] = []
@@ -75,7 +79,10 @@ class RecordLog:
 
     def add(self, record: Record) -> None:
         line = json.dumps([record.as_json(), record.seconds]).encode("ascii") + b"\n"
-        self._file.write(line)
+        try:
+            self._file.write(line)
+        except OSError as exc:
+            raise OutputError(f"cannot keep the report in {tempfile.gettempdir()}: {exc.strerror or exc}") from None
         self._sources.append(record.source)
         self._offsets.append(self._size)
         self._lengths.append(len(line))
