@@ -395,6 +395,34 @@ def test_a_worker_that_dies_fails_only_the_document_that_kills_it(tmp_path, monk
     assert files_under(dest) == expected | {"report.json", "timings.json"}
 
 
+def converting_or_hanging(name, *args):
+    """batch.convert_document, except that "…hang.md" never finishes (a pathological input)."""
+    if name.endswith("hang.md"):
+        time.sleep(3600)
+    return REAL_CONVERT(name, *args)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_document_over_the_time_limit_fails_alone(tmp_path, monkeypatch, jobs):
+    briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(6)}
+    source = make_tree(tmp_path / "src", {**briefs, "a-hang.md": brief_md("Hang")})
+    monkeypatch.setattr(batch, "convert_document", converting_or_hanging)
+    dest = tmp_path / "out"
+    start = time.monotonic()
+    assert run_batch(source, ["json"], dest, jobs=jobs, quiet=True, timeout=1.0) == 1
+    assert time.monotonic() - start < 30
+    entries = by_source(report_of(dest))
+    assert {s for s, e in entries.items() if e["status"] != "converted"} == {"a-hang.md"}
+    assert entries["a-hang.md"]["error"] == "took longer than 1 s (raise the limit with --timeout)"
+
+
+def test_a_negative_time_limit_is_refused(tmp_path, cli):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
+    result = cli("batch", source, "-t", "json", "-o", tmp_path / "out", "--timeout", "-1")
+    assert result.returncode == 2 and b"--timeout must be 0" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_fail_fast_after_a_worker_died_still_reports_every_document(tmp_path, monkeypatch):
     briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(12)}
     source = make_tree(tmp_path / "src", {**briefs, "a-crash.md": brief_md("Crash")})

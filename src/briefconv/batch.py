@@ -80,6 +80,8 @@ TIMINGS_NAME = "timings.json"
 SCHEDULER_TIMEOUT_ENV = "BRIEFCONV_SCHEDULER_TIMEOUT"
 DEFAULT_SCHEDULER_TIMEOUT = 10.0
 IN_FLIGHT_PER_WORKER = 4
+#: Seconds a local worker may spend on one document before it is stopped (--timeout).
+DEFAULT_TIMEOUT = 600.0
 #: Documents a local worker process converts before it is replaced by a fresh one.
 DOCUMENTS_PER_WORKER = 1000
 #: A full garbage collection after this many documents (see _collect_garbage).
@@ -279,6 +281,9 @@ class InlineRunner:
     def wait_first(self, pending: set) -> set:
         return set(pending)
 
+    def timed_out(self, future) -> bool:
+        return False  # no time limit in this process
+
     def cancel(self, futures: Iterable) -> None:
         pass
 
@@ -291,10 +296,15 @@ class ProcessRunner:
 
     Every :data:`DOCUMENTS_PER_WORKER` documents per worker the pool is drained and
     replaced, so a writer (or a plugin's) that leaks cannot grow a worker without end.
+    When no document finishes for ``timeout`` seconds, every busy worker has spent that
+    long on its document: the workers are stopped, which fails the documents in flight
+    as a dead worker does (see :meth:`Batch._collect`).
     """
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, timeout: float | None = None) -> None:
         self.jobs = jobs
+        self.timeout = timeout or None
+        self._timed_out: weakref.WeakSet[concurrent.futures.Future] = weakref.WeakSet()
         self.in_flight = jobs * IN_FLIGHT_PER_WORKER
         self._pool = self._new_pool()
         # the current pool's futures; weak, so that collected results are not kept
@@ -336,12 +346,25 @@ class ProcessRunner:
         self._pool, self._live, self._submitted = self._new_pool(), weakref.WeakSet(), 0
 
     def wait_first(self, pending: set) -> set:
-        done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+        done, _ = concurrent.futures.wait(pending, timeout=self.timeout, return_when=concurrent.futures.FIRST_COMPLETED)
+        if not done:
+            self._stop_workers(pending)
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
         # The pool may not refuse work yet although one of its workers is gone: a
         # document sent now would die with the others.  Replace it before the next.
         if any(future in self._live and _worker_died(future) for future in done):
             self._replace_broken_pool()
         return done
+
+    def _stop_workers(self, pending: set) -> None:
+        self._timed_out.update(pending)
+        # the executor has no way to stop one task; killing its processes breaks the pool
+        for process in list(self._pool._processes.values()):
+            process.kill()
+
+    def timed_out(self, future) -> bool:
+        """Whether ``future`` failed because the workers were stopped for taking too long."""
+        return future in self._timed_out
 
     def cancel(self, futures: Iterable) -> None:
         for future in futures:
@@ -383,6 +406,9 @@ class DaskRunner:
     def wait_first(self, pending: set) -> set:
         return {next(self._completed)}
 
+    def timed_out(self, future) -> bool:
+        return False  # --timeout does not reach tasks on the cluster
+
     def cancel(self, futures: Iterable) -> None:
         pass  # what the cluster already has finishes and is recorded; nothing new is sent
 
@@ -390,7 +416,7 @@ class DaskRunner:
         self.client.close()
 
 
-def _runner(jobs: int | None, scheduler: str | None):
+def _runner(jobs: int | None, scheduler: str | None, timeout: float | None = DEFAULT_TIMEOUT):
     if scheduler:
         return DaskRunner(scheduler)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -399,7 +425,7 @@ def _runner(jobs: int | None, scheduler: str | None):
     if jobs == 1 and os.environ.get("BRIEFCONV_DEBUG"):
         return InlineRunner()  # tracebacks come from the conversion itself
     # a pool even for one worker: a document that crashes its process fails alone
-    return ProcessRunner(jobs)
+    return ProcessRunner(jobs, timeout)
 
 
 # --------------------------------------------------------------------- the batch
@@ -572,6 +598,9 @@ class Batch:
                 return Record(name, "skipped", format=fmt, reason=STOPPED)
             if not isinstance(exc, Exception):
                 raise
+            if _worker_died(future) and self.runner.timed_out(future):
+                return Record(name, "failed", format=fmt, error=f"took longer than {self.runner.timeout:g} s "
+                              "(raise the limit with --timeout)")
             if _worker_died(future):
                 return Record(name, "failed", format=fmt, error="worker failed: the process converting it died "
                               "(a crash, or killed by the system: out of memory?)")
@@ -680,6 +709,7 @@ def run_batch(
     max_member_bytes: int | None = None,
     max_total_bytes: int | None = None,
     max_members: int | None = None,
+    timeout: float | None = None,
 ) -> int:
     """Convert every document in ``source`` into ``dest``; 0 when all converted, 1 when any failed.
 
@@ -695,7 +725,9 @@ def run_batch(
         raise UsageError("DEST must not be SOURCE")
     batch_source = BatchSource(source_path, limits, exclude=destination.paths_to_exclude())
 
-    runner = _runner(jobs, scheduler)  # before DEST is touched: an unreachable cluster leaves no trace
+    if timeout is not None and timeout < 0:
+        raise UsageError("--timeout must be 0 (no limit) or more")
+    runner = _runner(jobs, scheduler, DEFAULT_TIMEOUT if timeout is None else timeout)  # before DEST is touched: an unreachable cluster leaves no trace
     progress = None
     restore_sigterm = _sigterm_interrupts()
     try:

@@ -128,6 +128,8 @@ def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-member-bytes", type=int, metavar="N", help="largest document accepted")
     parser.add_argument("--max-total-bytes", type=int, metavar="N", help="largest archive content accepted")
     parser.add_argument("--max-members", type=int, metavar="N", help="most archive members accepted")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="longest a worker may spend on one document (default: 600; 0 for no limit)")
 
 
 # ----------------------------------------------------------------------- commands
@@ -203,6 +205,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         max_member_bytes=args.max_member_bytes,
         max_total_bytes=args.max_total_bytes,
         max_members=args.max_members,
+        timeout=args.timeout,
     )
 
 
