@@ -402,11 +402,12 @@ def converting_or_hanging(name, *args):
     return REAL_CONVERT(name, *args)
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_document_over_the_time_limit_fails_alone(tmp_path, monkeypatch, jobs):
+@pytest.mark.parametrize("jobs, documents_per_worker", [(1, 1000), (2, 1000), (2, 2)])
+def test_a_document_over_the_time_limit_fails_alone(tmp_path, monkeypatch, jobs, documents_per_worker):
     briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(6)}
     source = make_tree(tmp_path / "src", {**briefs, "a-hang.md": brief_md("Hang")})
     monkeypatch.setattr(batch, "convert_document", converting_or_hanging)
+    monkeypatch.setattr(batch, "DOCUMENTS_PER_WORKER", documents_per_worker)  # 2: the pool renews while it hangs
     dest = tmp_path / "out"
     start = time.monotonic()
     assert run_batch(source, ["json"], dest, jobs=jobs, quiet=True, timeout=1.0) == 1

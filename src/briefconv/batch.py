@@ -324,7 +324,9 @@ class ProcessRunner:
         )
 
     def _renew(self) -> None:
-        concurrent.futures.wait(self._live)
+        _, running = concurrent.futures.wait(self._live, timeout=self.timeout)
+        if running:  # a document that does not finish must not hold the renewal up either
+            self._stop_workers(running)
         self._pool.shutdown(wait=True)
         self._pool, self._live, self._submitted = self._new_pool(), weakref.WeakSet(), 0
 
