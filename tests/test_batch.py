@@ -478,6 +478,46 @@ def test_interrupted_archive_batch_leaves_no_partial_dest_and_resumes(tmp_path, 
                 assert resumed.read(name) == whole.read(name)
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"\nPPid:\t{pid}\n" in (entry / "status").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_workers_end_when_their_batch_is_killed_outright(tmp_path):
+    source = make_tree(tmp_path / "src", {f"b{n:03}.md": brief_md(f"Brief {n}") for n in range(300)})
+    command = [sys.executable, "-m", "briefconv", "batch", str(source), "-t", "docx", "-o", str(tmp_path / "out"),
+               "-j", "2", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(workers := children_of(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(workers) >= 2, "the batch started no workers"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while (alive := [w for w in workers if running(w)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for orphan in alive:
+        os.kill(orphan, signal.SIGKILL)
+    assert not alive, "workers outlived their batch"
+
+
 def temporaries_under(root: Path) -> list[str]:
     return [p.name for p in root.rglob(".*.part")] if root.exists() else []
 

@@ -170,9 +170,23 @@ def _collect_garbage() -> None:
 def _worker_init() -> None:
     # The parent decides what an interrupt means; workers just stop when told.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         get_registry()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the batch process ends, even killed outright (SIGKILL).
+
+    Otherwise it would wait for work forever: it holds its own copy of the queue's
+    write end, so the queue never reports the parent gone.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
 
 
 # -------------------------------------------------------------------- destinations
