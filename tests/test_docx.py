@@ -498,6 +498,15 @@ def test_zip_bomb_is_refused_quickly(tmp_path, cli):
     assert "MiB" in result.stderr.decode()
 
 
+def test_a_style_level_in_digits_that_are_not_ascii_is_ignored(sample_docx):
+    with zipfile.ZipFile(io.BytesIO(sample_docx)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    assert b'w:outlineLvl w:val="0"' in parts["word/styles.xml"]
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(b'w:outlineLvl w:val="0"', 'w:outlineLvl w:val="²"'.encode())
+    document = read_docx(zip_of(parts), {})  # int("²") used to fail the whole read
+    assert document.notes and document.blocks
+
+
 def test_entities_are_not_expanded_and_nothing_is_fetched(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")

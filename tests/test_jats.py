@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 
 import pytest
@@ -300,6 +301,14 @@ def test_heading_level_jumps_still_nest_validly():
 
 def test_our_own_output_reads_back_to_the_same_document():
     assert read_jats(jats(brief()), {}) == brief()
+
+
+def test_a_date_part_in_digits_that_are_not_ascii_is_left_out():
+    xml = jats(brief()).decode()
+    assert "<month>" in xml
+    odd = re.sub(r' iso-8601-date="[^"]*"', "", xml).replace("<month>", "<month>²", 1)
+    odd = re.sub(r"<month>²\d+</month>", "<month>²</month>", odd, count=1)
+    assert read_jats(odd.encode(), {}).metadata.date == brief().metadata.date[:4]
 
 
 def test_writing_what_was_read_is_a_fixed_point():

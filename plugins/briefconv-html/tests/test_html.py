@@ -326,6 +326,16 @@ def test_odd_notes_are_kept_readable(tmp_path):
     assert not list(ids["fn2"].iter("a"))  # nothing to go back to
 
 
+def test_a_label_of_digits_that_are_not_ascii_is_shown_as_is(tmp_path):
+    # "²".isdigit() is true, yet int("²") fails (found by the writers' fuzz test)
+    doc = ir.Document(metadata=ir.Metadata(title="T"), blocks=(ir.Paragraph((ir.Text("A"), ir.NoteRef("n"))),),
+                      notes=(ir.Note("n", "²", (ir.Paragraph((ir.Text("Squared."),)),)),))
+    page, result = html_of(doc, tmp_path)
+    assert result.returncode == 0, result.stderr
+    note = {e.attrs["id"]: e for e in parse(page).iter() if e.attrs.get("id")}["fn1"]
+    assert note.text().startswith("² Squared.") and "value" not in note.attrs
+
+
 def test_same_document_gives_the_same_bytes(tmp_path):
     first, _ = html_of(brief_like_sample(), tmp_path)
     second, _ = html_of(brief_like_sample(), tmp_path)

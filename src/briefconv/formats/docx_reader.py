@@ -146,8 +146,8 @@ class _Styles:
             num = None
             if paragraph is not None:
                 level = paragraph.find(w("outlineLvl"))
-                if level is not None and (level.get(w("val")) or "").isdigit():
-                    outline = int(level.get(w("val")))
+                if level is not None:
+                    outline = _level(level.get(w("val")))
                 num_pr = paragraph.find(w("numPr"))
                 if num_pr is not None:
                     num = _num_pr(num_pr)
@@ -202,7 +202,7 @@ def _num_pr(num_pr) -> tuple[str | None, int | None]:
     level = num_pr.find(w("ilvl"))
     level_value = level.get(w("val")) if level is not None else None
     return (num_id.get(w("val")) if num_id is not None else None,
-            int(level_value) if level_value and level_value.isdigit() else None)
+            _level(level_value))
 
 
 class _Numbering:
@@ -242,6 +242,11 @@ def _level_format(level) -> tuple[str, int]:
     start = level.find(w("start"))
     return (fmt.get(w("val"), "decimal") if fmt is not None else "decimal",
             _int(start.get(w("val")), 1) if start is not None else 1)
+
+
+def _level(value: str | None) -> int | None:
+    """A level number as Word writes it (ASCII digits), else None: "²" passes isdigit()."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _int(value, default: int) -> int:

@@ -478,14 +478,14 @@ class _JatsReader:
         if iso and iso_parts(iso):
             return iso.strip()
         year = _child_text(element, "year")
-        if not year or not year.isdigit():
+        if not _ascii_number(year):
             return None
         result = year
         month = _child_text(element, "month")
-        if month and month.isdigit():
+        if _ascii_number(month):
             result += f"-{int(month):02d}"
             day = _child_text(element, "day")
-            if day and day.isdigit():
+            if _ascii_number(day):
                 result += f"-{int(day):02d}"
         return result
 
@@ -544,6 +544,11 @@ def _text_without(element, skip: set[str]):
             yield from _text_without(child, skip)
         if child.tail:
             yield child, child.tail
+
+
+def _ascii_number(text: str | None) -> bool:
+    """Whether ``text`` is a number in ASCII digits: "²" and "٣" pass isdigit() too."""
+    return bool(text) and text.isascii() and text.isdigit()
 
 
 def _child_text(element, tag: str) -> str | None:

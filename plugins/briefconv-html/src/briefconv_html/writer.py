@@ -436,7 +436,7 @@ class _Page:
             backlink = (f'<a class="backref" href="#fnref{number}" role="doc-backlink" '
                         f'aria-label="Back to reference {escape(note.label or str(number))}">{_BACKLINK_ARROW}</a>')
             body = body[: -len("</p>")] + f" {backlink}</p>" if body.endswith("</p>") else f"{body}\n<p>{backlink}</p>"
-        if note.label.isdigit():
+        if note.label.isascii() and note.label.isdigit():  # not "²", which int() refuses
             return f'<li id="fn{number}" value="{int(note.label)}">{body}</li>'
         # "*", "a", …: show the label itself instead of the list number
         label = f'<span class="note-label">{escape(note.label)}</span> ' if note.label else ""
