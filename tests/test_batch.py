@@ -13,10 +13,13 @@ import subprocess
 import sys
 import tarfile
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from briefconv import batch
 from briefconv.batch import run_batch
@@ -645,3 +648,54 @@ def test_zip_of_26_briefs_to_docx_and_jats(tmp_path, cli):
     first = dest.read_bytes()
     assert cli("batch", source, "-t", "docx,jats", "-o", dest, "--overwrite", cwd=work).returncode == 1
     assert dest.read_bytes() == first
+
+
+# ---------------------------------------------------------------- random archives
+
+NAME_PARTS = ["..", ".", "", "a", "b.md", "c.txt", "é.md", "x y.md", "C:", "\\", "__MACOSX", "._d.md",
+              "report.json", "n" * 120 + ".md", "caf\udce9.md", "sub"]
+member_names = st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=4).map("/".join)
+member_data = st.sampled_from([brief_md("Fuzzed"), b"", b"\x00\xff not text", b"{bad json", "plain text\n".encode()])
+
+
+def archive_of(kind: str, path: Path, members: list[tuple[str, bytes]]) -> Path:
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as archive, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # duplicate names are part of the test
+            for name, data in members:
+                # a zip name is UTF-8 or cp437, never undecodable: that case is the tar's
+                archive.writestr(zipfile.ZipInfo(name.replace("\udce9", "?")), data)
+    else:
+        with tarfile.open(path, "w", encoding="utf-8", errors="surrogateescape") as archive:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@settings(max_examples=int(os.environ.get("BRIEFCONV_FUZZ_EXAMPLES", "120")) // 5, deadline=None,
+          derandomize=bool(os.environ.get("CI")),
+          suppress_health_check=list(HealthCheck))
+@given(kind=st.sampled_from(["zip", "tar"]), members=st.lists(st.tuples(member_names, member_data), max_size=6))
+@example(kind="zip", members=[("report.json/b.md", brief_md("B"))])  # its folder would take the report's name
+@example(kind="zip", members=[("", brief_md("Nameless"))])  # zipfile's is_dir() fails on an empty name
+@example(kind="tar", members=[("caf\udce9.md", brief_md("Cafe"))])  # not UTF-8
+def test_any_archive_ends_in_a_report_and_writes_nothing_outside_dest(tmp_path_factory, kind, members):
+    work = tmp_path_factory.mktemp("fuzz")
+    source = archive_of(kind, work / f"in.{kind}", members)
+    dest = work / "out" / "dest"
+    before = set(os.listdir(work))
+    os.environ["BRIEFCONV_DEBUG"] = "1"  # -j 1 converts in this process: fast enough to fuzz
+    try:
+        code = run_batch(source, ["json", "md"], dest, jobs=1, quiet=True)
+    finally:
+        del os.environ["BRIEFCONV_DEBUG"]
+    assert set(os.listdir(work)) == before | {"out"}
+    assert os.listdir(work / "out") == ["dest"]
+    report = report_of(dest)
+    statuses = [entry["status"] for entry in report["documents"]]
+    assert set(statuses) <= {"converted", "skipped", "failed"}
+    assert code == (1 if "failed" in statuses else 0)
+    written = files_under(dest) - {"report.json", "timings.json"}
+    assert written == {o["path"] for e in report["documents"] for o in e["outputs"]}

@@ -130,6 +130,11 @@ def _printable_char(char: str) -> str:
     return "\ufffd" if 0xD800 <= code <= 0xDFFF else char
 
 
+def _is_folder(info: zipfile.ZipInfo) -> bool:
+    # ZipInfo.is_dir() fails on an empty name (IndexError), which a hostile zip can hold
+    return info.filename.endswith("/")
+
+
 def _too_big(size: int, limits: Limits) -> str:
     return (f"{size} bytes uncompressed, over the {limits.member_bytes}-byte member limit "
             "(raise it with --max-member-bytes)")
@@ -191,7 +196,7 @@ class BatchSource:
             return self._scan_folder()
         if self.kind == "zip":
             with self._open_zip() as archive:
-                infos = [i for i in archive.infolist() if not i.is_dir()]
+                infos = [i for i in archive.infolist() if not _is_folder(i)]
                 return len(infos), sum(i.file_size for i in infos)
         count = total = 0
         try:
@@ -292,7 +297,7 @@ class BatchSource:
 
     def _zip_members(self) -> Iterator[Member]:
         with self._open_zip() as archive:
-            infos = sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename)
+            infos = sorted((i for i in archive.infolist() if not _is_folder(i)), key=lambda i: i.filename)
             for info in infos:
                 mode = info.external_attr >> 16
                 kind = stat.S_IFMT(mode)

@@ -564,12 +564,20 @@ class Batch:
         self._submit(name, fmt.name, outputs, data)
 
     def _claim(self, name: str, outputs: dict[str, str]) -> bool:
-        """Reserve the output names of ``name``; a clash fails the later document."""
+        """Reserve the output names of ``name``; a clash fails the later document.
+
+        A clash is a name already taken, or a folder the output would need where a
+        file is already claimed (``report.json/b.md`` would leave no room for the
+        report).
+        """
         seen: set[str] = set()
         for path in outputs.values():
-            owner = self._outputs_claimed.get(path) or (name if path in seen else None)
+            parts = path.split("/")
+            taken = [p for p in ("/".join(parts[:n]) for n in range(1, len(parts) + 1)) if p in self._outputs_claimed]
+            owner = self._outputs_claimed[taken[0]] if taken else (name if path in seen else None)
             if owner:
-                self._record(Record(name, "failed", error=f"output name {path} is already taken by {owner}"))
+                clash = taken[0] if taken else path
+                self._record(Record(name, "failed", error=f"output name {clash} is already taken by {owner}"))
                 return False
             seen.add(path)
         for path in outputs.values():
