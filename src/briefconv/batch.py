@@ -592,7 +592,10 @@ class Batch:
 
     def _submit(self, name: str, fmt: str, outputs: dict[str, str], data: bytes, retry: bool = False) -> None:
         future = self.runner.submit(convert_document, name, data, fmt, self.job.targets, self.job.metadata)
-        self._pending[future] = (name, fmt, outputs, data, retry)
+        # kept for a retry (a local pool holds it until the document is done anyway); a
+        # Dask cluster retries what a lost worker had by itself, so the client keeps nothing
+        kept = b"" if isinstance(self.runner, DaskRunner) else data
+        self._pending[future] = (name, fmt, outputs, kept, retry)
 
     def _collect(self) -> None:
         for future in self.runner.wait_first(set(self._pending)):
