@@ -586,6 +586,46 @@ def test_fail_fast_stops_after_the_first_failure(tmp_path):
     assert len(entries) <= batch.IN_FLIGHT_PER_WORKER and "z4.md" not in entries
 
 
+RETITLE_PLUGIN = """
+from briefconv import Filter, hookimpl
+import dataclasses
+
+def retitle(document, options):
+    return dataclasses.replace(document, metadata=dataclasses.replace(document.metadata, title="Filtered"))
+
+@hookimpl
+def briefconv_register_filters(register):
+    register(Filter(name="retitle", transform=retitle))
+"""
+
+
+def test_filters_and_a_reference_doc_apply_to_every_document(tmp_path, cli):
+    import docx
+    from docx.shared import RGBColor
+
+    (tmp_path / "retitle.py").write_text(RETITLE_PLUGIN)
+    template = docx.Document()
+    template.styles["Heading 1"].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    template.save(tmp_path / "ref.docx")
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A"), "sub/b.md": brief_md("B")})
+    dest = tmp_path / "out"
+    result = cli("batch", source, "-t", "json,docx", "-o", dest, "-j", "2", "--plugin", tmp_path / "retitle.py",
+                 "--filter", "retitle", "--reference-doc", tmp_path / "ref.docx")
+    assert result.returncode == 0, result.stderr.decode()
+    for name in ("a", "sub/b"):
+        assert json.loads((dest / f"{name}.json").read_bytes())["metadata"]["title"] == "Filtered"
+        assert docx.Document(dest / f"{name}.docx").styles["Heading 1"].font.color.rgb == RGBColor(0xC0, 0x00, 0x00)
+
+
+@pytest.mark.parametrize("flags, message", [(["--filter", "nonesuch"], b"unknown filter 'nonesuch'"),
+                                            (["--reference-doc", "absent.docx"], b"no such file: absent.docx")])
+def test_an_unknown_filter_or_missing_reference_doc_stops_the_batch_first(tmp_path, cli, flags, message):
+    source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
+    result = cli("batch", source, "-t", "docx", "-o", tmp_path / "out", *flags)
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_target_is_refused_before_anything_runs(tmp_path):
     source = make_tree(tmp_path / "src", {"a.md": brief_md("A")})
     with pytest.raises(BriefconvError, match="unknown format"):

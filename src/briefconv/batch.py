@@ -46,9 +46,9 @@ import threading
 import time
 import warnings
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from briefconv.archives import (
     BatchSource,
@@ -111,13 +111,14 @@ _CONVERT_LOCK = threading.Lock()
 
 
 def convert_document(
-    name: str, data: bytes, from_format: str, targets: list[str], metadata: Mapping[str, str]
+    name: str, data: bytes, from_format: str, targets: list[str], metadata: Mapping[str, str],
+    filters: Sequence[str] = (), options: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Read ``data`` as ``from_format`` and render it in every target format.
+    """Read ``data`` as ``from_format``, run ``filters`` and render every target format.
 
     Never raises for a bad document: the error comes back as a message.
     """
-    from briefconv.api import read_bytes, render, with_metadata
+    from briefconv.api import apply_filters, read_bytes, render, with_metadata
 
     with _CONVERT_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -126,9 +127,10 @@ def convert_document(
         error = None
         try:
             document = with_metadata(read_bytes(data, name, from_format), metadata)
+            document = apply_filters(document, filters, options or {})
             for target in targets:
                 try:
-                    outputs.append((target, render(document, target)))
+                    outputs.append((target, render(document, target, options=options)))
                 except BriefconvError as exc:
                     raise BriefconvError(f"{target}: {exc.message}") from exc
         except BriefconvError as exc:
@@ -478,6 +480,8 @@ class Job:
     from_format: str | None
     metadata: dict[str, str]
     existing: str
+    filters: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)  # for filters and writers: reference-doc
 
 
 class Batch:
@@ -591,7 +595,8 @@ class Batch:
     # -- after conversion ---------------------------------------------------
 
     def _submit(self, name: str, fmt: str, outputs: dict[str, str], data: bytes, retry: bool = False) -> None:
-        future = self.runner.submit(convert_document, name, data, fmt, self.job.targets, self.job.metadata)
+        future = self.runner.submit(convert_document, name, data, fmt, self.job.targets, self.job.metadata,
+                                    self.job.filters, self.job.options)
         # kept for a retry (a local pool holds it until the document is done anyway); a
         # Dask cluster retries what a lost worker had by itself, so the client keeps nothing
         kept = b"" if isinstance(self.runner, DaskRunner) else data
@@ -671,7 +676,7 @@ def _readable_extension(name: str) -> bool:
 
 
 def _job(targets: Iterable[str], from_format: str | None, metadata: Mapping[str, str] | None,
-         existing: str) -> Job:
+         existing: str, filters: Iterable[str] = (), reference_doc: str | None = None) -> Job:
     registry = get_registry()
     targets = list(dict.fromkeys(targets))
     if not targets:
@@ -681,8 +686,14 @@ def _job(targets: Iterable[str], from_format: str | None, metadata: Mapping[str,
     formats = [registry.writer(t) for t in targets]
     if from_format:
         from_format = registry.reader(from_format).name
+    filters = [registry.filter(name).name for name in filters]  # an unknown one stops the batch here
+    options = {}
+    if reference_doc is not None:
+        if not os.path.isfile(reference_doc):  # else every document would fail alike
+            raise UsageError(f"--reference-doc: no such file: {reference_doc}")
+        options["reference-doc"] = os.path.abspath(reference_doc)
     return Job([f.name for f in formats], {f.name: f.output_extension for f in formats},
-               from_format, dict(metadata or {}), existing)
+               from_format, dict(metadata or {}), existing, filters, options)
 
 
 def _summary(log: RecordLog, wall: float, dest: Destination, stopped: bool, quiet: bool) -> None:
@@ -737,6 +748,8 @@ def run_batch(
     max_total_bytes: int | None = None,
     max_members: int | None = None,
     timeout: float | None = None,
+    filters: Iterable[str] = (),
+    reference_doc: str | None = None,
 ) -> int:
     """Convert every document in ``source`` into ``dest``; 0 when all converted, 1 when any failed.
 
@@ -745,7 +758,7 @@ def run_batch(
     """
     start = time.perf_counter()
     source_path, dest_path = Path(os.fspath(source)), Path(os.fspath(dest))
-    job = _job(targets, from_format, metadata, existing)
+    job = _job(targets, from_format, metadata, existing, filters, reference_doc)
     limits = Limits.from_options(max_member_bytes, max_total_bytes, max_members)
     destination = Destination(dest_path, existing)
     if source_path.exists() and dest_path.exists() and os.path.samefile(source_path, dest_path):

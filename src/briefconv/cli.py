@@ -110,11 +110,18 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
 def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Convert every document in a folder or archive."
     parser.add_argument("source", metavar="SOURCE", help="a folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz")
-    parser.add_argument("-t", "--to", action="append", required=True, metavar="FMT[,FMT…]")
+    parser.add_argument("-t", "--to", action="append", required=True, metavar="FMT[,FMT…]",
+                        help="output format(s) for every document; repeatable")
     parser.add_argument("-o", "--output", required=True, metavar="DEST",
                         help="a folder, or an archive ending in .zip or .tar.gz")
-    parser.add_argument("-f", "--from", dest="from_format", metavar="FROM")
-    parser.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("-f", "--from", dest="from_format", metavar="FROM",
+                        help="input format of every member (default: from each name)")
+    parser.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
+                        help="set or override metadata in every document (repeatable)")
+    parser.add_argument("--filter", action="append", default=[], metavar="NAME",
+                        help="apply a filter between reading and writing (repeatable)")
+    parser.add_argument("--reference-doc", metavar="FILE.docx",
+                        help="DOCX writer: take styles and page setup from this Word file")
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: CPU count)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
     group = parser.add_mutually_exclusive_group()
@@ -123,8 +130,10 @@ def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fail-fast", dest="fail_fast", action="store_true",
                        help="stop at the first failure")
     existing = parser.add_mutually_exclusive_group()
-    existing.add_argument("--overwrite", dest="existing", action="store_const", const="overwrite")
-    existing.add_argument("--skip-existing", dest="existing", action="store_const", const="skip")
+    existing.add_argument("--overwrite", dest="existing", action="store_const", const="overwrite",
+                          help="replace outputs that already exist")
+    existing.add_argument("--skip-existing", dest="existing", action="store_const", const="skip",
+                          help="keep outputs that already exist (resumes an interrupted batch)")
     parser.add_argument("--max-member-bytes", type=int, metavar="N", help="largest document accepted")
     parser.add_argument("--max-total-bytes", type=int, metavar="N", help="largest archive content accepted")
     parser.add_argument("--max-members", type=int, metavar="N", help="most archive members accepted")
@@ -206,6 +215,8 @@ def _run_batch(args: argparse.Namespace) -> int:
         max_total_bytes=args.max_total_bytes,
         max_members=args.max_members,
         timeout=args.timeout,
+        filters=args.filter,
+        reference_doc=args.reference_doc,
     )
 
 
