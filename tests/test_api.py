@@ -119,6 +119,15 @@ def test_writing_to_a_named_pipe_writes_into_it_and_keeps_it_a_pipe(tmp_path, sa
     assert os.listdir(tmp_path) == ["out.md"]
 
 
+def test_writing_again_removes_what_a_killed_write_of_the_same_file_left(tmp_path, sample_doc):
+    leftover = tmp_path / ".brief.md.0a1b2c3d.part"  # a write of brief.md killed outright
+    others = [".brief.md.v2.md.0a1b2c3d.part", ".brief.md.part", ".brief.pdf.0a1b2c3d.part"]
+    for name in [leftover.name, *others]:
+        (tmp_path / name).write_bytes(b"half")
+    briefconv.write(sample_doc, "md", tmp_path / "brief.md")
+    assert sorted(os.listdir(tmp_path)) == sorted(["brief.md", *others])
+
+
 def test_atomic_write_into_a_missing_folder(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_atomically(tmp_path / "no" / "out.md", b"x")

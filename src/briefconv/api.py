@@ -137,8 +137,26 @@ def write(
     elif _is_device_or_pipe(dest):
         _write_in_place(dest, data)
     else:
+        _remove_leftovers_of(dest)
         write_atomically(dest, data)
     return None
+
+
+def _remove_leftovers_of(path: str | os.PathLike) -> None:
+    """Delete what an earlier write of ``path`` killed outright (SIGKILL) left beside it.
+
+    Only ``.NAME.XXXXXXXX.part`` for this very NAME: another output's temporary may be
+    in use.  A batch sweeps its whole DEST once instead (see remove_temporaries).
+    """
+    folder, name = os.path.split(os.fspath(path))
+    own = re.compile(rf"\.{re.escape(_temporary_stem(name))}\.[0-9a-f]{{8}}\.part")
+    try:
+        with os.scandir(folder or ".") as entries:
+            for entry in entries:
+                if own.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    _remove(entry.path)
+    except OSError:
+        pass  # an unreadable folder: the write itself will say what is wrong
 
 
 def _is_device_or_pipe(path: str | os.PathLike) -> bool:
