@@ -79,12 +79,7 @@ def _convert_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="OUTPUT",
                         help="output file, folder (several formats) or - for stdout "
                         "(default: beside the input)")
-    parser.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
-                        help="set or override metadata, e.g. -M issn=2583-1234 (repeatable)")
-    parser.add_argument("--filter", action="append", default=[], metavar="NAME",
-                        help="apply a filter between reading and writing (repeatable)")
-    parser.add_argument("--reference-doc", metavar="FILE.docx",
-                        help="DOCX writer: take styles and page setup from this Word file")
+    _document_options(parser)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _common(parser)
     return parser
@@ -107,6 +102,16 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _document_options(parser: argparse.ArgumentParser) -> None:
+    """What shapes each document, alike for one conversion and for a batch."""
+    parser.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
+                        help="set or override metadata, e.g. -M issn=2583-1234 (repeatable)")
+    parser.add_argument("--filter", action="append", default=[], metavar="NAME",
+                        help="apply a filter between reading and writing (repeatable)")
+    parser.add_argument("--reference-doc", metavar="FILE.docx",
+                        help="DOCX writer: take styles and page setup from this Word file")
+
+
 def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Convert every document in a folder or archive."
     parser.add_argument("source", metavar="SOURCE", help="a folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz")
@@ -116,12 +121,7 @@ def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a folder, or an archive ending in .zip or .tar.gz")
     parser.add_argument("-f", "--from", dest="from_format", metavar="FROM",
                         help="input format of every member (default: from each name)")
-    parser.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
-                        help="set or override metadata in every document (repeatable)")
-    parser.add_argument("--filter", action="append", default=[], metavar="NAME",
-                        help="apply a filter between reading and writing (repeatable)")
-    parser.add_argument("--reference-doc", metavar="FILE.docx",
-                        help="DOCX writer: take styles and page setup from this Word file")
+    _document_options(parser)
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: CPU count)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
     group = parser.add_mutually_exclusive_group()
