@@ -84,6 +84,15 @@ def test_an_empty_batch_has_empty_lists():
     log.close()
 
 
+def test_records_added_after_reading_back_are_kept_whole():
+    log = logged([Record("b.md", "converted"), Record("a.md", "failed", error="bad")])
+    assert [e["source"] for e, _ in log.in_order()] == ["a.md", "b.md"]
+    log.add(Record("c.md", "skipped", reason="later"))
+    assert [(e["source"], e["status"]) for e, _ in log.in_order()] == [
+        ("a.md", "failed"), ("b.md", "converted"), ("c.md", "skipped")]
+    log.close()
+
+
 def test_failures_come_back_in_source_order_with_their_messages():
     log = logged([Record("b.md", "failed", error="bad b"), Record("a.md", "converted"),
                   Record("a/0.md", "failed", error="bad a/0")])

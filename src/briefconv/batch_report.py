@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from array import array
 from dataclasses import dataclass, field
@@ -80,6 +79,7 @@ class RecordLog:
     def add(self, record: Record) -> None:
         line = json.dumps([record.as_json(), record.seconds]).encode("ascii") + b"\n"
         try:
+            self._file.seek(self._size)  # after in_order() has read back, the end is elsewhere
             self._file.write(line)
         except OSError as exc:
             raise OutputError(f"cannot keep the report in {tempfile.gettempdir()}: {exc.strerror or exc}") from None
@@ -98,12 +98,11 @@ class RecordLog:
 
     def in_order(self, status: str | None = None) -> Iterator[tuple[dict[str, Any], float | None]]:
         """``(entry, seconds)`` of each record (of ``status``, if given), in source order."""
-        self._file.flush()
-        fd = self._file.fileno()
         wanted = None if status is None else STATUSES.index(status)
         for n in sorted(range(len(self._sources)), key=self._sources.__getitem__):  # stable: ties keep arrival order
             if wanted is None or self._statuses[n] == wanted:
-                entry, seconds = json.loads(os.pread(fd, self._lengths[n], self._offsets[n]))
+                self._file.seek(self._offsets[n])
+                entry, seconds = json.loads(self._file.read(self._lengths[n]))
                 yield entry, seconds
 
     def close(self) -> None:
