@@ -96,8 +96,9 @@ def test_unreachable_scheduler_exits_2_without_local_work(tmp_path, cli):
     dest = tmp_path / "out"
     started = time.monotonic()
     result = cli("batch", source, "-t", "json", "-o", dest, "--scheduler", f"tcp://127.0.0.1:{free_port()}",
-                 env={"BRIEFCONV_SCHEDULER_TIMEOUT": "2"})
+                 "--timeout", "60", env={"BRIEFCONV_SCHEDULER_TIMEOUT": "2"})
     assert result.returncode == 2
     assert b"cannot reach the Dask scheduler" in result.stderr
+    assert b"warning: --timeout does not apply on a Dask cluster" in result.stderr
     assert not (dest / "a.json").exists()
     assert time.monotonic() - started < 60

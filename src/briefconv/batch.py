@@ -71,6 +71,7 @@ from briefconv.errors import (
     OutputError,
     UnknownFormatError,
     UsageError,
+    warn,
 )
 from briefconv.plugins import get_registry
 
@@ -767,6 +768,8 @@ def run_batch(
 
     if timeout is not None and timeout < 0:
         raise UsageError("--timeout must be 0 (no limit) or more")
+    if timeout and scheduler:
+        warn("--timeout does not apply on a Dask cluster: it cannot stop a task")
     runner = _runner(jobs, scheduler, DEFAULT_TIMEOUT if timeout is None else timeout)  # before DEST is touched: an unreachable cluster leaves no trace
     progress = None
     restore_sigterm = _sigterm_interrupts()
