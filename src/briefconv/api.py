@@ -149,11 +149,12 @@ def _remove_leftovers_of(path: str | os.PathLike) -> None:
     in use.  A batch sweeps its whole DEST once instead (see remove_temporaries).
     """
     folder, name = os.path.split(os.fspath(path))
-    own = re.compile(rf"\.{re.escape(_temporary_stem(name))}\.[0-9a-f]{{8}}\.part")
+    stem = _temporary_stem(name)
     try:
         with os.scandir(folder or ".") as entries:
             for entry in entries:
-                if own.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                if (is_temporary_name(entry.name) and entry.name[1:-_TEMPORARY_SUFFIX] == stem
+                        and entry.is_file(follow_symlinks=False)):
                     _remove(entry.path)
     except OSError:
         pass  # an unreadable folder: the write itself will say what is wrong
@@ -231,7 +232,8 @@ def _create_temporary(folder: str, name: str) -> tuple[int, str]:
 
 #: A file name's limit on most file systems, in bytes, and what the temporary name adds.
 NAME_MAX = 255
-_TEMPORARY_EXTRA = len("..01234567.part")
+_TEMPORARY_SUFFIX = len(".01234567.part")
+_TEMPORARY_EXTRA = len(".") + _TEMPORARY_SUFFIX
 
 
 def _temporary_stem(name: str) -> str:

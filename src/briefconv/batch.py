@@ -435,7 +435,7 @@ class DaskRunner:
         self.client.close()
 
 
-def _runner(jobs: int | None, scheduler: str | None, timeout: float | None = DEFAULT_TIMEOUT):
+def _runner(jobs: int | None, scheduler: str | None, timeout: float | None):
     if scheduler:
         return DaskRunner(scheduler)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -444,7 +444,7 @@ def _runner(jobs: int | None, scheduler: str | None, timeout: float | None = DEF
     if jobs == 1 and os.environ.get("BRIEFCONV_DEBUG"):
         return InlineRunner()  # tracebacks come from the conversion itself
     # a pool even for one worker: a document that crashes its process fails alone
-    return ProcessRunner(jobs, timeout)
+    return ProcessRunner(jobs, DEFAULT_TIMEOUT if timeout is None else timeout)
 
 
 # --------------------------------------------------------------------- the batch
@@ -577,17 +577,24 @@ class Batch:
         """
         seen: set[str] = set()
         for path in outputs.values():
-            parts = path.split("/")
-            taken = [p for p in ("/".join(parts[:n]) for n in range(1, len(parts) + 1)) if p in self._outputs_claimed]
-            owner = self._outputs_claimed[taken[0]] if taken else (name if path in seen else None)
-            if owner:
-                clash = taken[0] if taken else path
+            clash = self._claimed_at_or_above(path) or (path if path in seen else None)
+            if clash:
+                owner = self._outputs_claimed.get(clash, name)
                 self._record(Record(name, "failed", error=f"output name {clash} is already taken by {owner}"))
                 return False
             seen.add(path)
         for path in outputs.values():
             self._outputs_claimed[path] = name
         return True
+
+    def _claimed_at_or_above(self, path: str) -> str | None:
+        """``path``, or the first of its folders, if already claimed as an output."""
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            if prefix in self._outputs_claimed:
+                return prefix
+        return None
 
     def _already_done(self, name: str, outputs: dict[str, str]) -> Record:
         entries = [output_entry(path, target, self.dest.read(path)) for target, path in outputs.items()]
@@ -631,12 +638,12 @@ class Batch:
                 return Record(name, "skipped", format=fmt, reason=STOPPED)
             if not isinstance(exc, Exception):
                 raise
-            if _worker_died(future) and self.runner.timed_out(future):
-                return Record(name, "failed", format=fmt, error=f"took longer than {self.runner.timeout:g} s "
-                              "(raise the limit with --timeout)")
             if _worker_died(future):
-                return Record(name, "failed", format=fmt, error="worker failed: the process converting it died "
-                              "(a crash, or killed by the system: out of memory?)")
+                error = (f"took longer than {self.runner.timeout:g} s (raise the limit with --timeout)"
+                         if self.runner.timed_out(future) else
+                         "worker failed: the process converting it died (a crash, or killed by the system: "
+                         "out of memory?)")
+                return Record(name, "failed", format=fmt, error=error)
             # the worker itself failed: an unpicklable result, a lost Dask worker...
             return Record(name, "failed", format=fmt, error=f"worker failed: {type(exc).__name__}: {exc}")
         record = Record(name, "failed", format=fmt, warnings=outcome.warnings, seconds=outcome.seconds)
@@ -770,7 +777,8 @@ def run_batch(
         raise UsageError("--timeout must be 0 (no limit) or more")
     if timeout and scheduler:
         warn("--timeout does not apply on a Dask cluster: it cannot stop a task")
-    runner = _runner(jobs, scheduler, DEFAULT_TIMEOUT if timeout is None else timeout)  # before DEST is touched: an unreachable cluster leaves no trace
+    # before DEST is touched: an unreachable cluster leaves no trace
+    runner = _runner(jobs, scheduler, timeout)
     progress = None
     restore_sigterm = _sigterm_interrupts()
     try:

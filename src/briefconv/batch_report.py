@@ -124,27 +124,26 @@ def _object_chunks(fields: dict[str, Any], streamed: str, items: Iterator[str], 
     ``items`` are that member's elements, already formatted at the top level;
     ``closing`` is the bracket that ends it.  The other members come from ``fields``.
     """
-    opening = "[" if closing == "]" else "{"
-    members = []
-    for key in sorted([*fields, streamed]):
-        if key != streamed:
-            members.append(_dumps({key: fields[key]})[2:-2])  # '  "key": value', braces cut
-            continue
-        members.append(None)  # the streamed member goes here
+    keys = sorted([*fields, streamed])
     yield b"{\n"
-    for number, member in enumerate(members):
-        separator = ",\n" if number < len(members) - 1 else "\n"
-        if member is not None:
-            yield _utf8(member + separator)
-            continue
-        first = True
-        for item in items:
-            head = f"  {json.dumps(streamed)}: {opening}\n" if first else ",\n"
-            yield _utf8(head + "    " + item.replace("\n", "\n    "))
-            first = False
-        tail = f"\n  {closing}" if not first else f"  {json.dumps(streamed)}: {opening}{closing}"
-        yield _utf8(tail + separator)
+    for number, key in enumerate(keys):
+        if key == streamed:
+            yield from _streamed_member(key, items, closing)
+        else:
+            yield _utf8(_dumps({key: fields[key]})[2:-2])  # '  "key": value', braces cut
+        yield b",\n" if number < len(keys) - 1 else b"\n"
     yield b"}\n"
+
+
+def _streamed_member(key: str, items: Iterator[str], closing: str) -> Iterator[bytes]:
+    """``  "key": [`` (or ``{``), each item indented by four, then the closing bracket."""
+    opening = "[" if closing == "]" else "{"
+    empty = True
+    for item in items:
+        head = f"  {json.dumps(key)}: {opening}\n" if empty else ",\n"
+        yield _utf8(head + "    " + item.replace("\n", "\n    "))
+        empty = False
+    yield _utf8(f"  {json.dumps(key)}: {opening}{closing}" if empty else f"\n  {closing}")
 
 
 def report_chunks(source_name: str, targets: list[str], log: RecordLog, stopped: bool) -> Iterator[bytes]:
