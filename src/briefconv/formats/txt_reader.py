@@ -37,7 +37,6 @@ patterns live in :mod:`briefconv.formats.txt_rules`):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Mapping
 
 from briefconv import ir
@@ -47,12 +46,14 @@ from briefconv.formats import txt_rules as rules
 # ============================================================ stage 1: lines, pages
 
 
-@dataclass
 class Chunk:
     """A run of non-blank lines; ``broken`` when a page break or furniture preceded it."""
 
-    lines: list[str]
-    broken: bool = False
+    __slots__ = ("lines", "broken")
+
+    def __init__(self, lines: list[str], broken: bool = False) -> None:
+        self.lines = lines
+        self.broken = broken
 
     @property
     def text(self) -> str:
@@ -200,13 +201,15 @@ def _remove_contents(page: list[str]) -> None:
 # ===================================================== stage 3: footnotes on pages
 
 
-@dataclass
 class RawNote:
     """A note as found in the text: its number and its paragraphs' lines, before inline parsing."""
 
-    number: int
-    paragraphs: list[list[str]] = field(default_factory=list)
-    kind: str = "endnote"
+    __slots__ = ("number", "paragraphs", "kind")
+
+    def __init__(self, number: int, paragraphs: list[list[str]] | None = None, kind: str = "endnote") -> None:
+        self.number = number
+        self.paragraphs = [] if paragraphs is None else paragraphs
+        self.kind = kind
 
 
 def gather_page_footnotes(pages: list[list[str]]) -> list[RawNote]:
@@ -527,35 +530,37 @@ class Joiner:
 # ================================================ stage 5: the title block (front)
 
 
-@dataclass
 class FrontLine:
     """One line of the title block, and what the front-matter rules decided it is."""
 
-    text: str
-    chunk: int
-    kind: str = ""  # '' until a rule claims it
-    value: object = None
-    email: str | None = None  # 'From: Name <address>' gives both
-    column: bool = False  # one of several fields of a masthead line set in columns
+    __slots__ = ("text", "chunk", "kind", "value", "email", "column")
+
+    def __init__(self, text: str, chunk: int, column: bool = False) -> None:
+        self.text = text
+        self.chunk = chunk
+        self.column = column  # one of several fields of a masthead line set in columns
+        self.kind = ""  # '' until a rule claims it
+        self.value: object = None
+        self.email: str | None = None  # 'From: Name <address>' gives both
 
 
-@dataclass
 class Front:
-    """What the title block gave, before it becomes the IR's metadata."""
+    """What the title block gave, before it becomes the IR's metadata (filled in by the rules)."""
 
-    title: str | None = None
-    subtitle: str | None = None
-    authors: list[dict] = field(default_factory=list)
-    date: str | None = None
-    publisher: str | None = None
-    place: str | None = None
-    series: tuple[str | None, str | None] | None = None
-    keywords: tuple[str, ...] = ()
-    licence: ir.Licence | None = None
-    disclaimer: str | None = None
-    abstract: str | None = None
-    identifiers: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, str] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.title: str | None = None
+        self.subtitle: str | None = None
+        self.authors: list[dict] = []
+        self.date: str | None = None
+        self.publisher: str | None = None
+        self.place: str | None = None
+        self.series: tuple[str | None, str | None] | None = None
+        self.keywords: tuple[str, ...] = ()
+        self.licence: ir.Licence | None = None
+        self.disclaimer: str | None = None
+        self.abstract: str | None = None
+        self.identifiers: dict[str, str] = {}
+        self.extra: dict[str, str] = {}
 
 
 FRONT_LIMIT = 30  # chunks; a title block is never longer
@@ -1242,15 +1247,15 @@ BACK_HEADINGS = (
 )
 
 
-@dataclass
 class Regions:
     """The text after the title block, sorted into body, back matter, notes and end matter."""
 
-    body: list[Chunk] = field(default_factory=list)
-    back: list[Chunk] = field(default_factory=list)
-    notes: list[RawNote] = field(default_factory=list)
-    disclaimer: str | None = None
-    licence: str | None = None
+    def __init__(self) -> None:
+        self.body: list[Chunk] = []
+        self.back: list[Chunk] = []
+        self.notes: list[RawNote] = []
+        self.disclaimer: str | None = None
+        self.licence: str | None = None
 
 
 def split_regions(chunks: list[Chunk], joiner: Joiner) -> Regions:
@@ -1456,27 +1461,41 @@ def _starts_list_item(line: str) -> bool:
     return _bullet(line) is not None
 
 
-@dataclass
 class RawList:
     """A list as found in the text: its items' lines, and the list nested in each, if any."""
 
-    ordered: bool
-    start: int
-    items: list[list] = field(default_factory=list)  # each: [lines, nested RawList | None]
+    __slots__ = ("ordered", "start", "items")
+
+    def __init__(self, ordered: bool, start: int) -> None:
+        self.ordered = ordered
+        self.start = start
+        self.items: list[list] = []  # each: [lines, nested RawList | None]
 
 
-@dataclass
 class RawBlock:
     """A heading, paragraph, list or quote as found in the text, before inline parsing."""
 
-    kind: str  # 'heading', 'para', 'list', 'quote'
-    lines: list[str] = field(default_factory=list)
-    style: tuple = ()
-    broken: bool = False
-    raw_list: RawList | None = None
-    joiner: Joiner | None = None
-    quoted: list[list[str]] = field(default_factory=list)  # a quote's paragraphs
-    _text: str | None = None
+    __slots__ = ("kind", "lines", "style", "broken", "raw_list", "joiner", "quoted", "_text")
+
+    def __init__(
+        self,
+        kind: str,  # 'heading', 'para', 'list', 'quote'
+        lines: list[str] | None = None,
+        style: tuple = (),
+        *,
+        broken: bool = False,
+        raw_list: RawList | None = None,
+        joiner: Joiner | None = None,
+        quoted: list[list[str]] | None = None,  # a quote's paragraphs
+    ) -> None:
+        self.kind = kind
+        self.lines = [] if lines is None else lines
+        self.style = style
+        self.broken = broken
+        self.raw_list = raw_list
+        self.joiner = joiner
+        self.quoted = [] if quoted is None else quoted
+        self._text: str | None = None
 
     @property
     def text(self) -> str:
