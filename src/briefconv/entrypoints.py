@@ -16,15 +16,14 @@ import importlib
 import os
 import sys
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefconv import cache
 
 _SEP = "\t"
 
 
-@dataclass(frozen=True)
-class PluginEntryPoint:
+class PluginEntryPoint(NamedTuple):
     """One ``name = module:attr`` line of an installed distribution's entry points."""
 
     name: str
