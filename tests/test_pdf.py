@@ -383,13 +383,6 @@ def test_a_reference_to_a_missing_note_is_dropped_with_a_warning():
         write_pdf(doc, {})
 
 
-def test_unknown_paper_size_warns_and_uses_a4():
-    doc = small_doc(para("x"), extra={"papersize": "a5"})
-    with pytest.warns(briefconv.errors.BriefconvWarning, match="paper size"):
-        data = write_pdf(doc, {})
-    assert round(float(pypdf.PdfReader(io.BytesIO(data)).pages[0].mediabox.width)) == 595
-
-
 def test_vera_is_the_fallback_without_the_font_package(monkeypatch):
     from briefconv.formats import pdf_fonts
 

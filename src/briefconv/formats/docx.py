@@ -15,7 +15,8 @@ its own kind), their text keeping emphasis and links; a note that refers to anot
 ("Ibid.", "n. 4") as an internal link to a bookmark around the target note's text; back
 matter after the body; core properties (title, authors, keywords, subject, description,
 language, DOI, created and modified set to the document's date); A4 (``-M
-papersize=letter`` for US Letter).  ``--reference-doc`` takes styles, page setup,
+papersize=letter`` for US Letter; an unknown ``papersize`` or ``notes`` value is a usage
+error, as in PDF: :mod:`briefconv.page_options`).  ``--reference-doc`` takes styles, page setup,
 headers and footers from a Word file (.docx or .dotx) and keeps its own styles where
 they exist.  The same document always gives the same bytes.
 

@@ -22,6 +22,7 @@ from briefconv.formats.docx_common import (
     IDENTIFIER_LABELS, KEYWORDS, LABEL, LICENCE, MAIN_DOCUMENT_REL, MASTHEAD, MAX_TOTAL_BYTES, ORGANISATION,
     PLACE, R_NS, ROLE, SERIES, SERIES_NUMBER, W_NS, check_zip_sizes, local_name, w,
 )
+from briefconv.page_options import note_kind, paper_size
 from briefconv.xmltext import escape_attribute, escape_text
 
 HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
@@ -77,8 +78,8 @@ class _DocxWriter:
         self.meta = document.metadata
         self.options = options
         self.house_look = house_look
-        self.forced_kind = _note_kind_option(document, options)
-        self.paper = _paper(document, options) or ("a4" if house_look else None)
+        self.forced_kind = note_kind(document, options)
+        self.paper = paper_size(document, options) or ("a4" if house_look else None)
         self.body: list[str] = []  # the body's paragraphs, in order
         self.section_bookmark = ""  # the back-matter bookmark when no back matter paragraph holds it
         self.style_ids: dict[str, str] = {}
@@ -700,26 +701,6 @@ def _date_value(iso: str | None):
         return dt.datetime(int(year), int(month or 1), int(day or 1))
     except ValueError:
         return None
-
-
-def _note_kind_option(document: ir.Document, options: Mapping[str, str]) -> str | None:
-    value = options.get("notes") or document.metadata.extra.get("notes")
-    if value is None:
-        return None
-    kind = value.strip().lower().rstrip("s")
-    if kind not in ("footnote", "endnote"):
-        raise UsageError(f"notes={value!r}: use notes=endnotes or notes=footnotes")
-    return kind
-
-
-def _paper(document: ir.Document, options: Mapping[str, str]) -> str | None:
-    value = options.get("papersize") or document.metadata.extra.get("papersize")
-    if value is None:
-        return None
-    key = value.strip().lower().replace("us-letter", "letter").replace("usletter", "letter")
-    if key not in PAPER_SIZES:
-        raise UsageError(f"papersize={value!r}: use papersize=a4 or papersize=letter")
-    return key
 
 
 class _NoteTarget:

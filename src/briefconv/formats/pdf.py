@@ -1,6 +1,7 @@
 """PDF (format ``pdf``, write only): the brief typeset with reportlab.
 
-Layout: A4 (``-M papersize=letter`` for US Letter), one column of justified,
+Layout: A4 (``-M papersize=letter`` for US Letter; any other value is a usage error, as
+in DOCX: :mod:`briefconv.page_options`), one column of justified,
 hyphenated serif text (PT Serif, or Vera when the font package is missing).  The first
 page carries the masthead (organisation, series and number, place, date), the title,
 subtitle, authors with role and affiliation, keywords and abstract; the disclaimer and

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Mapping
 from briefconv import ir
 from briefconv.dates import iso_parts, long_date
 from briefconv.errors import warn
+from briefconv.page_options import note_kind, paper_size
 from briefconv.plaintext import plain_text as visible_text
 
 ACCENT = "#1d3c6e"  # masthead, headings, links: a dark blue that prints well in grey
@@ -120,13 +121,7 @@ def author_names(meta: ir.Metadata) -> str:
     return ", ".join(a.name for a in meta.authors if a.name)
 
 
-def page_size(meta: ir.Metadata, options: Mapping[str, str]) -> tuple[float, float]:
-    name = (meta.extra.get("papersize") or options.get("papersize") or "a4").strip().lower()
-    sizes = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0), "us-letter": (612.0, 792.0), "usletter": (612.0, 792.0)}
-    if name not in sizes:
-        warn(f"unknown paper size {name!r} (known: a4, letter); using A4")
-        name = "a4"
-    return sizes[name]
+PAGE_SIZES = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0)}  # points: width, height
 
 
 # ------------------------------------------------------------- inline markup
@@ -309,7 +304,7 @@ class _Typesetter:
         self.document = document
         self.meta = document.metadata
         self.fonts = text_family()
-        self.page_width, self.page_height = page_size(self.meta, options)
+        self.page_width, self.page_height = PAGE_SIZES[paper_size(document, options) or "a4"]
         self.margin_x = 27 * MM
         self.margin_top = 22 * MM
         self.margin_bottom = 22 * MM
@@ -325,8 +320,8 @@ class _Typesetter:
         self.nesting = 0  # quotes and lists around the block being set
         self.front_matter_end: list = []  # disclaimer and licence when too long for the foot
         self._running_head: list | None = None
-        if self.meta.extra.get("notes", "endnotes").lower() not in ("endnotes", "endnote"):
-            warn(f"the PDF writer sets notes as endnotes only (notes={self.meta.extra['notes']!r} ignored)")
+        if note_kind(document, options) == "footnote":
+            warn("the PDF writer sets notes as endnotes only (notes=footnotes ignored)")
 
     # ---------------------------------------------------------------- building
 
