@@ -107,13 +107,17 @@ class MarkerMatch(NamedTuple):
     strong: bool  # a strong style is a note marker whenever the note exists
 
 
+# The last two alternatives look behind only after consuming their first character
+# ("glued": a digit that follows a letter or punctuation; "spaced": a space after
+# punctuation), which matches the same places as looking behind first, a third faster:
+# a look-behind at the start of an alternative is tried at every character of the text.
 _INLINE_MARKER = re.compile(
     r"(?P<super>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,4})"
     r"|\[(?P<bracket>\d{1,4})\]"
     r"|\^(?P<caret>\d{1,4})"
     r"|\((?P<paren>\d{1,3})\)"
-    r"|(?<=[a-z.,;:!?\"”’)])(?P<glued>\d{1,3})(?![\w.,]\d|\d|[A-Za-z%])"
-    r"|(?<=[.,;:!?\"”’)]) (?P<spaced>\d{1,3})(?= [A-Z“\"‘]|$)"
+    r"|(?P<glued>\d(?<=[a-z.,;:!?\"”’)]\d)\d{0,2})(?![\w.,]\d|\d|[A-Za-z%])"
+    r"| (?<=[.,;:!?\"”’)] )(?P<spaced>\d{1,3})(?= [A-Z“\"‘]|$)"
 )
 
 
