@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,8 +29,8 @@ def brief_md(title: str) -> bytes:
     return f"---\ntitle: {title}\n---\n\n# Context\n\nText about {title}[^1].\n\n[^1]: A note.\n".encode()
 
 
-@pytest.fixture
-def dask_cluster(tmp_path):
+@contextlib.contextmanager
+def running_cluster(tmp_path, *worker_args: str):
     """``tcp://127.0.0.1:PORT`` of a scheduler with two single-thread workers, stopped after."""
     address = f"tcp://127.0.0.1:{free_port()}"
     port = address.rsplit(":", 1)[1]
@@ -42,7 +43,7 @@ def dask_cluster(tmp_path):
     for i in range(2):
         processes.append(subprocess.Popen(
             [DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers", "1",
-             "--no-dashboard", "--name", f"w{i}"],
+             "--no-dashboard", "--name", f"w{i}", *worker_args],
             stderr=open(logs / f"worker{i}.log", "wb"), **common))
     try:
         from distributed import Client
@@ -62,6 +63,12 @@ def dask_cluster(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    with running_cluster(tmp_path) as address:
+        yield address
 
 
 @pytest.mark.slow
@@ -99,6 +106,27 @@ def test_unreachable_scheduler_exits_2_without_local_work(tmp_path, cli):
                  "--timeout", "60", env={"BRIEFCONV_SCHEDULER_TIMEOUT": "2"})
     assert result.returncode == 2
     assert b"cannot reach the Dask scheduler" in result.stderr
-    assert b"warning: --timeout does not apply on a Dask cluster" in result.stderr
     assert not (dest / "a.json").exists()
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.slow
+def test_a_document_over_the_time_limit_on_the_cluster_fails_alone(tmp_path, cli):
+    preload = Path(__file__).with_name("dask_hang_preload.py")
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("a.md", "b.md", "c.md", "d.md", "e-hang.md"):
+        (source / name).write_bytes(brief_md(name))
+    dest = tmp_path / "out"
+    with running_cluster(tmp_path, "--preload", str(preload)) as address:
+        started = time.monotonic()
+        result = cli("batch", source, "-t", "json", "-o", dest, "--scheduler", address, "--timeout", "3")
+        took = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert took < 60  # not the ten minutes the hanging task would take
+    report = json.loads((dest / "report.json").read_bytes())
+    entries = {e["source"]: e for e in report["documents"]}
+    assert {s for s, e in entries.items() if e["status"] != "converted"} == {"e-hang.md"}
+    assert entries["e-hang.md"]["error"] == "took longer than 3 s (raise the limit with --timeout)"
+    assert sorted(p.name for p in dest.glob("*.json") if p.name not in ("report.json", "timings.json")) == [
+        "a.json", "b.json", "c.json", "d.json"]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import os
+import queue
 import shutil
 import signal
 import sys
@@ -71,7 +72,6 @@ from briefconv.errors import (
     OutputError,
     UnknownFormatError,
     UsageError,
-    warn,
 )
 from briefconv.plugins import get_registry
 
@@ -394,39 +394,64 @@ class ProcessRunner:
 
 
 class DaskRunner:
-    """Conversions on an existing Dask cluster; never falls back to local work."""
+    """Conversions on an existing Dask cluster; never falls back to local work.
 
-    def __init__(self, address: str) -> None:
+    A task on the cluster cannot be stopped, but the batch need not wait for it: when
+    no document finishes for ``timeout`` seconds, the documents the workers are
+    executing at that moment (each running all that time, since none finished to free
+    a thread) are given up on and reported as too slow, and the batch goes on.  Their
+    tasks keep their worker threads until the workers are restarted.
+    """
+
+    def __init__(self, address: str, timeout: float | None = None) -> None:
         try:
             from distributed import Client
         except ImportError:
             raise MissingDependencyError("dask.distributed", "dask", "--scheduler") from None
-        timeout = float(os.environ.get(SCHEDULER_TIMEOUT_ENV, DEFAULT_SCHEDULER_TIMEOUT))
+        connect_timeout = float(os.environ.get(SCHEDULER_TIMEOUT_ENV, DEFAULT_SCHEDULER_TIMEOUT))
         try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
+            self.client = Client(address, timeout=connect_timeout, set_as_default=False)
         except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address...
             raise BriefconvError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         try:
-            self.client.wait_for_workers(1, timeout=timeout)
+            self.client.wait_for_workers(1, timeout=connect_timeout)
         except Exception:
             self.client.close()
             raise BriefconvError(f"the Dask scheduler at {address} has no workers") from None
         threads = sum(self.client.nthreads().values())
         self.in_flight = max(4, threads * IN_FLIGHT_PER_WORKER)
-        from distributed import as_completed
-
-        self._completed = as_completed(loop=self.client.loop)
+        self.timeout = timeout or None
+        self._finished: queue.Queue = queue.Queue()  # futures, as their results arrive
+        self._timed_out: set[str] = set()  # keys of the tasks given up on
 
     def submit(self, fn: Callable, *args):
         future = self.client.submit(fn, *args, pure=False)
-        self._completed.add(future)
+        future.add_done_callback(self._finished.put)
         return future
 
     def wait_first(self, pending: set) -> set:
-        return {next(self._completed)}
+        try:
+            first = self._finished.get(timeout=self.timeout)
+        except queue.Empty:
+            return self._give_up_on_executing(pending)
+        finished = {first}
+        while not self._finished.empty():
+            finished.add(self._finished.get_nowait())
+        # a task given up on may still report in (cancelled): it was collected already
+        return {future for future in finished if future in pending}
+
+    def _give_up_on_executing(self, pending: set) -> set:
+        running = set()
+        for tasks in self.client.call_stack(keys=[future.key for future in pending]).values():
+            running.update(tasks)
+        # nothing executing, yet nothing finished: no thread is free to run them at all
+        stuck = {future for future in pending if future.key in running} or set(pending)
+        self._timed_out.update(future.key for future in stuck)
+        self.client.cancel(list(stuck))
+        return stuck
 
     def timed_out(self, future) -> bool:
-        return False  # --timeout does not reach tasks on the cluster
+        return future.key in self._timed_out
 
     def cancel(self, futures: Iterable) -> None:
         pass  # what the cluster already has finishes and is recorded; nothing new is sent
@@ -436,15 +461,16 @@ class DaskRunner:
 
 
 def _runner(jobs: int | None, scheduler: str | None, timeout: float | None):
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     if scheduler:
-        return DaskRunner(scheduler)
+        return DaskRunner(scheduler, timeout)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("-j must be at least 1")
     if jobs == 1 and os.environ.get("BRIEFCONV_DEBUG"):
         return InlineRunner()  # tracebacks come from the conversion itself
     # a pool even for one worker: a document that crashes its process fails alone
-    return ProcessRunner(jobs, DEFAULT_TIMEOUT if timeout is None else timeout)
+    return ProcessRunner(jobs, timeout)
 
 
 # --------------------------------------------------------------------- the batch
@@ -634,16 +660,17 @@ class Batch:
         try:
             outcome: Outcome = future.result()
         except BaseException as exc:
+            if self.runner.timed_out(future):  # a local worker stopped, or a task given up on
+                return Record(name, "failed", format=fmt, error=(
+                    f"took longer than {self.runner.timeout:g} s (raise the limit with --timeout)"))
             if future.cancelled():
                 return Record(name, "skipped", format=fmt, reason=STOPPED)
             if not isinstance(exc, Exception):
                 raise
             if _worker_died(future):
-                error = (f"took longer than {self.runner.timeout:g} s (raise the limit with --timeout)"
-                         if self.runner.timed_out(future) else
-                         "worker failed: the process converting it died (a crash, or killed by the system: "
-                         "out of memory?)")
-                return Record(name, "failed", format=fmt, error=error)
+                return Record(name, "failed", format=fmt, error=(
+                    "worker failed: the process converting it died (a crash, or killed by the system: "
+                    "out of memory?)"))
             # the worker itself failed: an unpicklable result, a lost Dask worker...
             return Record(name, "failed", format=fmt, error=f"worker failed: {type(exc).__name__}: {exc}")
         record = Record(name, "failed", format=fmt, warnings=outcome.warnings, seconds=outcome.seconds)
@@ -775,8 +802,6 @@ def run_batch(
 
     if timeout is not None and timeout < 0:
         raise UsageError("--timeout must be 0 (no limit) or more")
-    if timeout and scheduler:
-        warn("--timeout does not apply on a Dask cluster: it cannot stop a task")
     # before DEST is touched: an unreachable cluster leaves no trace
     runner = _runner(jobs, scheduler, timeout)
     progress = None
