@@ -547,6 +547,9 @@ class FrontLine:
 class Front:
     """What the title block gave, before it becomes the IR's metadata (filled in by the rules)."""
 
+    __slots__ = ("title", "subtitle", "authors", "date", "publisher", "place", "series", "keywords",
+                 "licence", "disclaimer", "abstract", "identifiers", "extra")
+
     def __init__(self) -> None:
         self.title: str | None = None
         self.subtitle: str | None = None
@@ -1249,6 +1252,8 @@ BACK_HEADINGS = (
 
 class Regions:
     """The text after the title block, sorted into body, back matter, notes and end matter."""
+
+    __slots__ = ("body", "back", "notes", "disclaimer", "licence")
 
     def __init__(self) -> None:
         self.body: list[Chunk] = []
