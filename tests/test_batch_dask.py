@@ -130,3 +130,23 @@ def test_a_document_over_the_time_limit_on_the_cluster_fails_alone(tmp_path, cli
     assert entries["e-hang.md"]["error"] == "took longer than 3 s (raise the limit with --timeout)"
     assert sorted(p.name for p in dest.glob("*.json") if p.name not in ("report.json", "timings.json")) == [
         "a.json", "b.json", "c.json", "d.json"]
+
+
+@pytest.mark.slow
+def test_a_cluster_whose_every_thread_hangs_stops_the_batch_with_exit_2(tmp_path, cli):
+    preload = Path(__file__).with_name("dask_hang_preload.py")
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("a-hang.md", "b-hang.md", "c.md", "d.md"):  # one hang for each single-thread worker
+        (source / name).write_bytes(brief_md(name))
+    dest = tmp_path / "out"
+    with running_cluster(tmp_path, "--preload", str(preload)) as address:
+        started = time.monotonic()
+        result = cli("batch", source, "-t", "json", "-o", dest, "--scheduler", address, "--timeout", "3")
+        took = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    message = result.stderr.decode().strip().splitlines()[-1]
+    assert "the Dask cluster ran none of the 2 documents sent to it for 3 s" in message
+    assert "Traceback" not in result.stderr.decode()
+    assert took < 60
+    assert not list(dest.glob("*.json"))

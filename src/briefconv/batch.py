@@ -400,7 +400,8 @@ class DaskRunner:
     no document finishes for ``timeout`` seconds, the documents the workers are
     executing at that moment (each running all that time, since none finished to free
     a thread) are given up on and reported as too slow, and the batch goes on.  Their
-    tasks keep their worker threads until the workers are restarted.
+    tasks keep their worker threads until the workers are restarted; a cluster left
+    with no thread to run anything stops the batch (exit 2).
     """
 
     def __init__(self, address: str, timeout: float | None = None) -> None:
@@ -444,8 +445,12 @@ class DaskRunner:
         running = set()
         for tasks in self.client.call_stack(keys=[future.key for future in pending]).values():
             running.update(tasks)
-        # nothing executing, yet nothing finished: no thread is free to run them at all
-        stuck = {future for future in pending if future.key in running} or set(pending)
+        stuck = {future for future in pending if future.key in running}
+        if not stuck:  # nothing finished and nothing running: no thread is free to run anything
+            raise BriefconvError(
+                f"the Dask cluster ran none of the {len(pending)} documents sent to it for "
+                f"{self.timeout:g} s: its workers are gone or all busy (with documents given up on?); "
+                "restart them and rerun with --skip-existing")
         self._timed_out.update(future.key for future in stuck)
         self.client.cancel(list(stuck))
         return stuck
