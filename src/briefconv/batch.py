@@ -443,8 +443,11 @@ class DaskRunner:
 
     def _give_up_on_executing(self, pending: set) -> set:
         running = set()
-        for tasks in self.client.call_stack(keys=[future.key for future in pending]).values():
-            running.update(tasks)
+        try:
+            for tasks in self.client.call_stack(keys=[future.key for future in pending]).values():
+                running.update(tasks)
+        except Exception as exc:  # the scheduler or a worker gone mid-batch
+            raise BriefconvError(f"cannot ask the Dask cluster what it is running: {exc}") from None
         stuck = {future for future in pending if future.key in running}
         if not stuck:  # nothing finished and nothing running: no thread is free to run anything
             raise BriefconvError(
@@ -452,7 +455,10 @@ class DaskRunner:
                 f"{self.timeout:g} s: its workers are gone or all busy (with documents given up on?); "
                 "restart them and rerun with --skip-existing")
         self._timed_out.update(future.key for future in stuck)
-        self.client.cancel(list(stuck))
+        try:  # cancelled, their futures answer at once (the batch collects them next)
+            self.client.cancel(list(stuck))
+        except Exception as exc:
+            raise BriefconvError(f"cannot cancel tasks on the Dask cluster: {exc}") from None
         return stuck
 
     def timed_out(self, future) -> bool:
