@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from briefconv import batch
+from briefconv import batch_workers
 from briefconv.batch import run_batch
 from briefconv.errors import BriefconvError, InputError
 from briefconv.plugins import get_registry
@@ -367,7 +367,7 @@ def test_a_truncated_tar_converts_what_comes_before_the_damage(tmp_path, suffix,
 
 
 def converting_or_crashing(name, *args):
-    """batch.convert_document, except that a worker given "…crash.md" dies at once (SIGKILL),
+    """batch_workers.convert_document, except that a worker given "…crash.md" dies at once (SIGKILL),
     as one hit by a crash in a C library would, and one given "…once.md" dies the first
     time only, as one the out-of-memory killer picked would."""
     if name.endswith("crash.md"):
@@ -378,7 +378,7 @@ def converting_or_crashing(name, *args):
     return REAL_CONVERT(name, *args)
 
 
-REAL_CONVERT = batch.convert_document
+REAL_CONVERT = batch_workers.convert_document
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -386,7 +386,7 @@ def test_a_worker_that_dies_fails_only_the_document_that_kills_it(tmp_path, monk
     briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(20)}
     # the first and the last: never in flight together
     source = make_tree(tmp_path / "src", {**briefs, "a-crash.md": brief_md("Crash"), "z-once.md": brief_md("Once")})
-    monkeypatch.setattr(batch, "convert_document", converting_or_crashing)
+    monkeypatch.setattr(batch_workers, "convert_document", converting_or_crashing)
     monkeypatch.setenv("CRASHED_ONCE", str(tmp_path / "crashed-once"))
     dest = tmp_path / "out"
     assert run_batch(source, ["json"], dest, jobs=jobs, quiet=True) == 1
@@ -399,7 +399,7 @@ def test_a_worker_that_dies_fails_only_the_document_that_kills_it(tmp_path, monk
 
 
 def converting_or_hanging(name, *args):
-    """batch.convert_document, except that "…hang.md" never finishes (a pathological input)."""
+    """batch_workers.convert_document, except that "…hang.md" never finishes (a pathological input)."""
     if name.endswith("hang.md"):
         time.sleep(3600)
     return REAL_CONVERT(name, *args)
@@ -409,8 +409,8 @@ def converting_or_hanging(name, *args):
 def test_a_document_over_the_time_limit_fails_alone(tmp_path, monkeypatch, jobs, documents_per_worker):
     briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(6)}
     source = make_tree(tmp_path / "src", {**briefs, "a-hang.md": brief_md("Hang")})
-    monkeypatch.setattr(batch, "convert_document", converting_or_hanging)
-    monkeypatch.setattr(batch, "DOCUMENTS_PER_WORKER", documents_per_worker)  # 2: the pool renews while it hangs
+    monkeypatch.setattr(batch_workers, "convert_document", converting_or_hanging)
+    monkeypatch.setattr(batch_workers, "DOCUMENTS_PER_WORKER", documents_per_worker)  # 2: the pool renews while it hangs
     dest = tmp_path / "out"
     start = time.monotonic()
     assert run_batch(source, ["json"], dest, jobs=jobs, quiet=True, timeout=1.0) == 1
@@ -430,12 +430,12 @@ def test_a_negative_time_limit_is_refused(tmp_path, cli):
 def test_fail_fast_after_a_worker_died_still_reports_every_document(tmp_path, monkeypatch):
     briefs = {f"b{n:02}.md": brief_md(f"Brief {n}") for n in range(12)}
     source = make_tree(tmp_path / "src", {**briefs, "a-crash.md": brief_md("Crash")})
-    monkeypatch.setattr(batch, "convert_document", converting_or_crashing)
+    monkeypatch.setattr(batch_workers, "convert_document", converting_or_crashing)
     dest = tmp_path / "out"
     assert run_batch(source, ["json"], dest, jobs=2, quiet=True, fail_fast=True) == 1
     entries = by_source(report_of(dest))
     # a-crash.md and the next ones are in flight together when its worker dies
-    in_flight = 2 * batch.IN_FLIGHT_PER_WORKER
+    in_flight = 2 * batch_workers.IN_FLIGHT_PER_WORKER
     assert {"a-crash.md", *(f"b{n:02}.md" for n in range(in_flight - 1))} <= set(entries)
     assert entries["a-crash.md"]["status"] == "failed"
     assert all(e["status"] == "converted" or e["reason"].startswith("not converted: stopped")
@@ -448,7 +448,7 @@ def test_fail_fast_after_a_worker_died_still_reports_every_document(tmp_path, mo
 def test_interrupted_archive_batch_leaves_no_partial_dest_and_resumes(tmp_path, monkeypatch):
     source = make_tree(tmp_path / "src", {f"d{i:02}.md": brief_md(f"Doc {i}") for i in range(6)})
     dest = tmp_path / "out.zip"
-    real = batch.convert_document
+    real = batch_workers.convert_document
     calls = []
 
     def interrupted(*args):
@@ -457,7 +457,7 @@ def test_interrupted_archive_batch_leaves_no_partial_dest_and_resumes(tmp_path, 
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(batch, "convert_document", interrupted)
+    monkeypatch.setattr(batch_workers, "convert_document", interrupted)
     monkeypatch.setenv("BRIEFCONV_DEBUG", "1")  # -j 1 --debug converts in this process: Ctrl-C lands on the 4th
     with pytest.raises(KeyboardInterrupt):
         run_batch(source, ["json"], dest, jobs=1, quiet=True)
@@ -472,7 +472,7 @@ def test_interrupted_archive_batch_leaves_no_partial_dest_and_resumes(tmp_path, 
     assert not staged.exists()
     entries = by_source(report_of(dest))
     assert entries["d00.md"]["status"] == "skipped" and entries["d05.md"]["status"] == "converted"
-    monkeypatch.setattr(batch, "convert_document", real)
+    monkeypatch.setattr(batch_workers, "convert_document", real)
     fresh = tmp_path / "fresh.zip"
     run_batch(source, ["json"], fresh, jobs=1, quiet=True)
     with zipfile.ZipFile(dest) as resumed, zipfile.ZipFile(fresh) as whole:
@@ -583,7 +583,7 @@ def test_fail_fast_stops_after_the_first_failure(tmp_path):
     entries = by_source(report)
     assert entries["a.json"]["status"] == "failed"
     # only what was already in flight beside a.json is reported; the rest is never read
-    assert len(entries) <= batch.IN_FLIGHT_PER_WORKER and "z4.md" not in entries
+    assert len(entries) <= batch_workers.IN_FLIGHT_PER_WORKER and "z4.md" not in entries
 
 
 RETITLE_PLUGIN = """
