@@ -354,7 +354,7 @@ HONORIFICS = (
     "ambassador", "amb", "professor", "prof", "dr", "mr", "mrs", "ms", "miss", "mx", "sir",
     "dame", "rev", "hon", "shri", "smt", "avm",
 )
-# Tried longest first, so that "Air Vice Marshal" is not read as "Air ...".  A loop over
+# Tried longest first, so that "Brigadier General" is not read as "Brigadier".  A loop over
 # str.startswith rather than one pattern of 50 alternatives: that pattern alone took a
 # millisecond of every run to compile.
 _HONORIFICS_LONGEST_FIRST = sorted(HONORIFICS, key=len, reverse=True)
@@ -363,7 +363,7 @@ _AFTER_HONORIFIC = re.compile(r"(?i)\.?(?:\s*\((?:retd|retired|r)\.?\))?\s+(?=[A
 
 def _honorific_end(text: str) -> int:
     """Where the honorific that opens ``text`` ends, with the space after it; 0 if none."""
-    lower = text[:20].lower()
+    lower = text[: len(_HONORIFICS_LONGEST_FIRST[0])].lower()
     for honorific in _HONORIFICS_LONGEST_FIRST:
         if lower.startswith(honorific):
             after = _AFTER_HONORIFIC.match(text, len(honorific))
