@@ -10,7 +10,8 @@
    ``--runs`` times, interleaved so that load on the machine hits both alike; the
    median wall time is reported with the ratio and its target.
 2. In-process, one brief: the median time of each reader and writer, after a warm-up,
-   and of whole conversions (read + write) from the brief in Markdown and in .txt.
+   and of whole conversions (read + write) from the brief in Markdown and in .txt; every
+   step once per round, so that a slow spell of the machine hits all alike.
 3. Linear cost: every reader and writer on a brief ``--scale`` times longer (the sample
    body and notes repeated, notes renumbered), against the mean time for one brief over
    ``--scale`` separate briefs, each side the best of three runs; the time ratio must
@@ -37,6 +38,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "fixtures" / "capss-in-focus-03-2026.txt"
@@ -172,31 +174,50 @@ def _flat_front_matter(markdown: str) -> str:
 def in_process_section(runs: int) -> None:
     data = SAMPLE.read_bytes()
     doc = read_bytes(data, SAMPLE.name, "txt")
-    print(f"\nIn-process, one brief (median CPU time of {runs} runs after a warm-up, ms)")
-    read_ms = median_ms(lambda: read_bytes(data, SAMPLE.name, "txt"), runs)
-    print(f"  {'read txt':<22}{read_ms:8.2f}")
-    for fmt in WRITERS:
-        render(doc, fmt)  # warm-up: imports, fonts, templates
+    blobs = {fmt: render(doc, fmt) for fmt in WRITERS}  # also the warm-up: imports, fonts, templates
+
+    def fresh_document():
         # a fresh Document each time, as in real use: caches keyed on the objects of a
         # document already written would flatter the figure
-        fresh = iter([read_bytes(data, SAMPLE.name, "txt") for _ in range(runs)])
-        ms = median_ms(lambda: render(next(fresh), fmt), runs)
-        target = IN_PROCESS_TARGETS_MS.get(fmt)
-        verdict = "" if target is None else f"   target {target} ms  {'ok' if ms <= target else 'MISSED'}"
-        print(f"  {'write ' + fmt:<22}{ms:8.2f}{verdict}")
+        return read_bytes(data, SAMPLE.name, "txt")
+
+    steps: list[tuple[str, float | None, Callable[[], object], Callable[[object], object]]] = [
+        ("read txt", None, lambda: data, lambda blob: read_bytes(blob, SAMPLE.name, "txt")),
+    ]
+    for fmt in WRITERS:
+        steps.append((f"write {fmt}", IN_PROCESS_TARGETS_MS.get(fmt), fresh_document,
+                      lambda document, fmt=fmt: render(document, fmt)))
     for fmt in READERS[1:]:
-        blob = render(doc, fmt)
-        read_bytes(blob, f"x.{fmt}", fmt)
-        ms = median_ms(lambda: read_bytes(blob, f"x.{fmt}", fmt), runs)
-        print(f"  {'read ' + fmt:<22}{ms:8.2f}")
+        steps.append((f"read {fmt}", None, lambda fmt=fmt: blobs[fmt],
+                      lambda blob, fmt=fmt: read_bytes(blob, f"x.{fmt}", fmt)))
     # The targets read as writer times above; read as whole conversions they hold too,
     # from the brief in Markdown (pandoc's input in the CLI section) and from the .txt.
-    markdown = render(doc, "md")
-    for source, blob in (("md", markdown), ("txt", data)):
+    for source, blob in (("md", blobs["md"]), ("txt", data)):
         for fmt, target in IN_PROCESS_TARGETS_MS.items():
-            ms = median_ms(lambda: render(read_bytes(blob, f"x.{source}", source), fmt), runs)
-            print(f"  {'convert ' + source + '→' + fmt:<22}{ms:8.2f}   target {target} ms  "
-                  f"{'ok' if ms <= target else 'MISSED'}")
+            steps.append((f"convert {source}→{fmt}", target, lambda blob=blob: blob,
+                          lambda b, source=source, fmt=fmt: render(read_bytes(b, f"x.{source}", source), fmt)))
+
+    print(f"\nIn-process, one brief (median CPU time of {runs} runs, taken in turns, after a warm-up, ms)")
+    for (label, target, _, _), ms in zip(steps, interleaved_cpu_medians(steps, runs)):
+        verdict = "" if target is None else f"   target {target:g} ms  {'ok' if ms <= target else 'MISSED'}"
+        print(f"  {label:<22}{ms:8.2f}{verdict}")
+
+
+def interleaved_cpu_medians(steps, runs: int) -> list[float]:
+    """Median CPU ms of each step's ``run(prepare())``, every step once per round.
+
+    Taken in turns, the steps share whatever the machine's speed does during the
+    section (a slow spell once made one writer's median 40% worse than the next one's);
+    ``prepare`` (a fresh document, say) is not timed.
+    """
+    times: list[list[float]] = [[] for _ in steps]
+    for _ in range(runs):
+        for index, (_, _, prepare, run) in enumerate(steps):
+            argument = prepare()
+            start = time.process_time()
+            run(argument)
+            times[index].append(time.process_time() - start)
+    return [statistics.median(column) * 1000 for column in times]
 
 
 # ------------------------------------------------------------------ linear scaling
