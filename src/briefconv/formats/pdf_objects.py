@@ -1,0 +1,193 @@
+"""PDF files as objects, for a PDF writer of briefconv's own.
+
+:class:`PdfFile` numbers objects as they are added, writes each once, and ends the file
+with its cross-reference table and trailer.  Python values map onto PDF values:
+``dict`` (dictionary), ``list``/``tuple`` (array), :class:`Name`, ``str`` (a literal
+string, as PDFDocEncoding when it fits, else UTF-16BE), ``bytes`` (a hex string),
+``int``/``float`` (numbers, never in exponent form), ``bool``, ``None`` (null) and
+:class:`Ref` (an indirect reference).  Streams are compressed with zlib at a level
+given once.
+
+The bytes depend only on what was added: no dates, no random file identifier (the
+``/ID`` is a digest of the objects), so the same document gives the same file.
+
+:func:`embed_truetype` embeds a :class:`~briefconv.formats.pdf_truetype.TrueTypeFont`
+subset as a ``/Type0`` font whose text is written as two-byte glyph ids
+(``/Identity-H``), with the widths of the glyphs used and a ``/ToUnicode`` map, so
+that text extraction gives the characters back.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Mapping
+
+from briefconv.formats.pdf_truetype import TrueTypeFont
+
+
+class Name(str):
+    """A PDF name: ``Name("Font")`` is written ``/Font``."""
+
+
+class Ref(int):
+    """An indirect reference to object number ``self``."""
+
+
+class PdfFile:
+    """Objects added in order, written as one PDF file by :meth:`finish`."""
+
+    def __init__(self, compression: int = 6) -> None:
+        self.compression = compression
+        self._bodies: list[bytes | None] = [None]  # object 0 is the free list's head
+
+    def reserve(self) -> Ref:
+        """A number for an object given later with :meth:`put` (pages point at their parent)."""
+        self._bodies.append(None)
+        return Ref(len(self._bodies) - 1)
+
+    def put(self, ref: Ref, value: object) -> Ref:
+        self._bodies[ref] = serialize(value)
+        return ref
+
+    def add(self, value: object) -> Ref:
+        return self.put(self.reserve(), value)
+
+    def add_stream(self, data: bytes, entries: Mapping[str, object] | None = None, compress: bool = True) -> Ref:
+        entries = dict(entries or {})
+        if compress:
+            data = zlib.compress(data, self.compression)
+            entries["Filter"] = Name("FlateDecode")
+        entries["Length"] = len(data)
+        ref = self.reserve()
+        self._bodies[ref] = serialize(entries) + b"\nstream\n" + data + b"\nendstream"
+        return ref
+
+    def finish(self, root: Ref, info: Ref | None = None) -> bytes:
+        """The whole file: header, objects, cross-references, trailer."""
+        missing = [number for number, body in enumerate(self._bodies) if body is None and number]
+        if missing:
+            raise ValueError(f"objects reserved but never given: {missing}")
+        out = [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"]
+        offsets = []
+        position = len(out[0])
+        for number, body in enumerate(self._bodies[1:], start=1):
+            chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+            offsets.append(position)
+            out.append(chunk)
+            position += len(chunk)
+        body = b"".join(out[1:])
+        digest = b"".join(zlib.crc32(body, seed).to_bytes(4, "big") for seed in range(4))
+        xref = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._bodies)]
+        xref += [b"%010d 00000 n \n" % offset for offset in offsets]
+        trailer = {"Size": len(self._bodies), "Root": root, "ID": [digest, digest]}
+        if info is not None:
+            trailer["Info"] = info
+        out += xref
+        out.append(b"trailer\n" + serialize(trailer) + b"\nstartxref\n%d\n%%%%EOF\n" % position)
+        return b"".join(out)
+
+
+# ----------------------------------------------------------------- serializing
+
+_NAME_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+*")
+_LITERAL_ESCAPES = {ord("("): b"\\(", ord(")"): b"\\)", ord("\\"): b"\\\\", ord("\r"): b"\\r"}
+
+
+def serialize(value: object) -> bytes:
+    if isinstance(value, Ref):
+        return b"%d 0 R" % value
+    if isinstance(value, Name):
+        return b"/" + b"".join(bytes([c]) if c in _NAME_SAFE else b"#%02X" % c for c in value.encode("utf-8"))
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, float):
+        return number(value).encode("ascii")
+    if isinstance(value, str):
+        return _text_string(value)
+    if isinstance(value, (bytes, bytearray)):
+        return b"<" + bytes(value).hex().upper().encode("ascii") + b">"
+    if isinstance(value, Mapping):
+        items = b" ".join(serialize(Name(key)) + b" " + serialize(item) for key, item in value.items())
+        return b"<< " + items + b" >>"
+    if isinstance(value, (list, tuple)):
+        return b"[" + b" ".join(serialize(item) for item in value) + b"]"
+    if value is None:
+        return b"null"
+    raise TypeError(f"no PDF form for {type(value).__name__}")
+
+
+def number(value: float) -> str:
+    """``value`` with at most three decimals and no exponent, as PDF readers require."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _text_string(text: str) -> bytes:
+    try:
+        raw = text.encode("latin-1")  # PDFDocEncoding agrees with Latin-1 on these
+        if any(0x7F <= c < 0xA1 for c in raw):
+            raise UnicodeEncodeError("latin-1", text, 0, 1, "differs from PDFDocEncoding")
+    except UnicodeEncodeError:
+        raw = b"\xfe\xff" + text.encode("utf-16-be")
+    return b"(" + b"".join(_LITERAL_ESCAPES.get(c, bytes([c])) for c in raw) + b")"
+
+
+# --------------------------------------------------------------------- fonts
+
+
+def subset_tag(glyphs: list[int]) -> str:
+    """Six capital letters naming this subset, the same for the same glyphs (PDF 9.6.4)."""
+    value = zlib.crc32(repr(glyphs).encode("ascii"))
+    letters = []
+    for _ in range(6):
+        value, digit = divmod(value, 26)
+        letters.append(chr(ord("A") + digit))
+    return "".join(letters)
+
+
+def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used: Mapping[int, str],
+                   serif: bool = True, italic: bool = False) -> Ref:
+    """Embed the glyphs ``used`` of ``font`` (glyph id -> the text it stands for)."""
+    glyphs = sorted(set(used) | {0})
+    base = Name(f"{subset_tag(glyphs)}+{postscript_name}")
+    scale = 1000 / font.units_per_em
+    file_ref = pdf.add_stream(font.subset(glyphs))
+    flags = (2 if serif else 0) | 32 | (64 if italic else 0)  # serif, nonsymbolic, italic
+    descriptor = pdf.add({
+        "Type": Name("FontDescriptor"), "FontName": base, "Flags": flags,
+        "FontBBox": [round(v * scale) for v in font.bbox], "ItalicAngle": float(font.italic_angle),
+        "Ascent": round(font.ascent * scale), "Descent": round(font.descent * scale),
+        "CapHeight": round(font.cap_height * scale), "StemV": 80, "FontFile2": file_ref,
+    })
+    widths: list[object] = []
+    for glyph in glyphs:
+        widths += [glyph, [round(font.advance(glyph) * scale)]]
+    descendant = pdf.add({
+        "Type": Name("Font"), "Subtype": Name("CIDFontType2"), "BaseFont": base,
+        "CIDSystemInfo": {"Registry": "Adobe", "Ordering": "Identity", "Supplement": 0},
+        "FontDescriptor": descriptor, "W": widths, "CIDToGIDMap": Name("Identity"),
+    })
+    to_unicode = pdf.add_stream(_to_unicode_cmap({g: t for g, t in used.items() if t}))
+    return pdf.add({
+        "Type": Name("Font"), "Subtype": Name("Type0"), "BaseFont": base, "Encoding": Name("Identity-H"),
+        "DescendantFonts": [descendant], "ToUnicode": to_unicode,
+    })
+
+
+def _to_unicode_cmap(used: Mapping[int, str]) -> bytes:
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+        "1 begincodespacerange", "<0000> <FFFF>", "endcodespacerange",
+    ]
+    items = sorted(used.items())
+    for start in range(0, len(items), 100):  # at most 100 entries per block
+        block = items[start:start + 100]
+        lines.append(f"{len(block)} beginbfchar")
+        lines += [f"<{glyph:04X}> <{text.encode('utf-16-be').hex().upper()}>" for glyph, text in block]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
