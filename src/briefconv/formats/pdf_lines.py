@@ -1,0 +1,308 @@
+"""Paragraphs into lines, and lines into PDF text operators, for briefconv's own PDF writer.
+
+A paragraph arrives as :class:`Run` s: text in one :class:`Style` (font, size, colour,
+rise for superscripts, a link).  :func:`break_lines` cuts it into :class:`Line` s no
+wider than the measure, first fit, the way a careful word processor does:
+
+- words are cut at white space only; a word may span runs (``brief`` + a superscript
+  ``1``), and its pieces stay together;
+- a word that does not fit is hyphenated at the hyphenator's points when the line
+  would otherwise be loose (more than :data:`LOOSE_LINE` ems of slack), never leaving
+  fewer than two letters on either side; a word with a hyphen of its own breaks there
+  first;
+- a word wider than the whole measure (a long URL) is cut after a slash or before
+  ``?&#=._~-``, and character by character if it still does not fit;
+- justified lines share the slack between their spaces; the last line is not justified.
+
+The work is linear in the paragraph's length: each word is measured once (memoised by
+font and text) and looked at once.  :func:`line_operators` turns a placed line into the
+``TJ`` operators of a content stream, glyph ids written as four hex digits
+(``/Identity-H``), with a real space glyph between words so that text extraction sees
+the spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from briefconv.formats.pdf_truetype import TrueTypeFont
+
+LOOSE_LINE = 2.0  # ems of slack that make hyphenating worth it
+MIN_HYPHENATED_WORD = 6  # letters
+_URL_BREAK = re.compile(r"(?<=/)|(?=[?&#=._~-])")
+_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?…«»"
+_SPACES = re.compile(r"[ \t\n\r\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a run is set.  ``font`` is a key of the writer's fonts; ``link`` is ``uri:…`` or ``#name``."""
+
+    font: str
+    size: float
+    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    rise: float = 0.0
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    style: Style
+    anchor: str | None = None  # a destination named at the run's start (a note's reference)
+
+
+@dataclass(slots=True)
+class Piece:
+    """Part of a word in one style."""
+
+    text: str
+    style: Style
+    width: float
+    anchor: str | None = None
+
+
+@dataclass(slots=True)
+class Word:
+    pieces: list[Piece]
+    width: float
+
+    @property
+    def text(self) -> str:
+        return "".join(piece.text for piece in self.pieces)
+
+
+@dataclass(slots=True)
+class Line:
+    words: list[Word]
+    width: float  # natural width, spaces included
+    last: bool = False
+    space_extra: float = 0.0  # points added to each space when justified
+
+    def positions(self, measure: "Measure"):
+        """(piece, x) for every piece, x from the line's start: where links and anchors go."""
+        x = 0.0
+        for number, word in enumerate(self.words):
+            if number:
+                x += measure.space(self.words[number - 1]) + self.space_extra
+            for piece in word.pieces:
+                yield piece, x
+                x += piece.width
+
+
+class Measure:
+    """Widths of text in the writer's fonts, memoised (bounded)."""
+
+    def __init__(self, fonts: dict[str, TrueTypeFont], limit: int = 50_000) -> None:
+        self.fonts = fonts
+        self._memo: dict[tuple[str, str], float] = {}
+        self._limit = limit
+
+    def width(self, text: str, style: Style) -> float:
+        key = (style.font, text)
+        em = self._memo.get(key)
+        if em is None:
+            if len(self._memo) >= self._limit:
+                self._memo.clear()
+            em = self._memo[key] = self.fonts[style.font].text_width(text)
+        return em * style.size
+
+    def space(self, word: Word) -> float:
+        """The space after ``word``: in the style its last piece is set in."""
+        return self.width(" ", word.pieces[-1].style)
+
+
+def words_of(runs: Sequence[Run], measure: Measure) -> list[Word]:
+    """The paragraph's words; white space between them dropped."""
+    words: list[Word] = []
+    pieces: list[Piece] = []
+    for run in runs:
+        parts = _SPACES.split(run.text)
+        for index, part in enumerate(parts):
+            if index and pieces:  # white space came before this part
+                words.append(Word(pieces, sum(p.width for p in pieces)))
+                pieces = []
+            if part or (index == 0 and run.anchor):
+                anchor = run.anchor if index == 0 else None
+                pieces.append(Piece(part, run.style, measure.width(part, run.style) if part else 0.0, anchor))
+    if pieces:
+        words.append(Word(pieces, sum(p.width for p in pieces)))
+    return words
+
+
+def break_lines(
+    runs: Sequence[Run], width: float, measure: Measure,
+    hyphenate: Callable[[str], list[int]] | None = None, first_indent: float = 0.0, justify: bool = True,
+) -> list[Line]:
+    """Lines of ``runs`` no wider than ``width`` (the first ``first_indent`` narrower)."""
+    words = words_of(runs, measure)
+    lines: list[Line] = []
+    line: list[Word] = []
+    line_width = 0.0
+    index = 0
+    available = width - first_indent
+    while index < len(words):
+        word = words[index]
+        space = measure.space(line[-1]) if line else 0.0
+        if line_width + space + word.width <= available + 0.01:
+            line.append(word)
+            line_width += space + word.width
+            index += 1
+            continue
+        slack = available - line_width
+        head, tail = _split_word(word, slack - space, measure, hyphenate,
+                                 loose=not line or slack > LOOSE_LINE * word.pieces[0].style.size)
+        if head is None and not line:  # wider than a whole line and no place to cut it
+            head, tail = _cut_by_characters(word, available, measure)
+        if head is not None:
+            line.append(head)
+            line_width += space + head.width
+            if tail is not None and tail.pieces:
+                words[index] = tail
+            else:
+                index += 1
+        lines.append(Line(line, line_width))
+        line, line_width, available = [], 0.0, width
+    if line:
+        lines.append(Line(line, line_width))
+    if lines:
+        lines[-1].last = True
+    if justify:
+        for number, each in enumerate(lines):
+            if not each.last and len(each.words) > 1:
+                measure_width = width - first_indent if number == 0 else width
+                each.space_extra = max(0.0, (measure_width - each.width) / (len(each.words) - 1))
+    return lines
+
+
+def _split_word(word: Word, room: float, measure: Measure, hyphenate, loose: bool):
+    """(head, tail) of ``word`` cut to fit ``room``, or (None, None) when it should not be cut."""
+    text = word.text
+    candidates: list[tuple[int, str]] = []  # (cut position, what ends the head)
+    if "-" in text[1:-1]:
+        candidates += [(i + 1, "") for i, c in enumerate(text) if c == "-" and 1 < i + 1 < len(text) - 1]
+    if hyphenate and loose:
+        core = text.lstrip(_PUNCTUATION)
+        lead = len(text) - len(core)
+        core = core.rstrip(_PUNCTUATION)
+        if len(core) >= MIN_HYPHENATED_WORD and core.isalpha():
+            candidates += [(lead + i, "-") for i in hyphenate(core) if 2 <= i <= len(core) - 2]
+    if "://" in text or text.startswith("www."):
+        candidates += [(m.start(), "") for m in _URL_BREAK.finditer(text) if 0 < m.start() < len(text)]
+    for cut, mark in sorted(set(candidates), reverse=True):
+        head, tail = _cut(word, cut, measure)
+        if mark:
+            last = head.pieces[-1]
+            marked = Piece(last.text + mark, last.style, measure.width(last.text + mark, last.style), last.anchor)
+            head = Word(head.pieces[:-1] + [marked], head.width - last.width + marked.width)
+        if head.width <= room + 0.01:
+            return head, tail
+    return None, None
+
+
+def _cut(word: Word, position: int, measure: Measure) -> tuple[Word, Word]:
+    head, tail, seen = [], [], 0
+    for piece in word.pieces:
+        end = seen + len(piece.text)
+        if end <= position:
+            head.append(piece)
+        elif seen >= position:
+            tail.append(piece)
+        else:
+            left, right = piece.text[:position - seen], piece.text[position - seen:]
+            head.append(Piece(left, piece.style, measure.width(left, piece.style), piece.anchor))
+            tail.append(Piece(right, piece.style, measure.width(right, piece.style)))
+        seen = end
+    return Word(head, sum(p.width for p in head)), Word(tail, sum(p.width for p in tail))
+
+
+def _cut_by_characters(word: Word, room: float, measure: Measure) -> tuple[Word, Word]:
+    text = word.text
+    low, high = 1, max(1, len(text) - 1)
+    while low < high:  # the longest head that fits, at least one character
+        middle = (low + high + 1) // 2
+        if _cut(word, middle, measure)[0].width <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return _cut(word, low, measure)
+
+
+# ------------------------------------------------------------------ operators
+
+
+def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEncoder"],
+                   font_names: dict[str, str]) -> str:
+    """The text operators that draw ``line`` with its baseline starting at (``x``, ``y``).
+
+    ``font_names`` maps a font key to its resource name (``F1``); each font's
+    :class:`GlyphEncoder` remembers which characters the document used.  A space is
+    set in the style of the word before it, widened by a ``TJ`` adjustment when the
+    line is justified.
+    """
+    out = [f"BT {_n(x)} {_n(y)} Td"]
+    current: Style | None = None
+    encoder: GlyphEncoder | None = None
+    space = widen = ""
+    pending: list[str] = []
+    for number, word in enumerate(line.words):
+        if number:
+            pending.append(space)
+            if widen:
+                pending.append(widen)
+        for piece in word.pieces:
+            style = piece.style
+            if style is not current and style != current:
+                if pending:
+                    out.append("[" + "".join(pending) + "] TJ")
+                    pending.clear()
+                out.append(f"/{font_names[style.font]} {_n(style.size)} Tf {_rgb(style.colour)} rg {_n(style.rise)} Ts")
+                current, encoder = style, encoders[style.font]
+                space = encoder.encode(" ")
+                widen = f" {_n(-line.space_extra * 1000 / style.size)} " if line.space_extra else ""
+            if piece.text:
+                pending.append(encoder.encode(piece.text))  # type: ignore[union-attr]
+    if pending:
+        out.append("[" + "".join(pending) + "] TJ")
+    out.append("ET")
+    return " ".join(out)
+
+
+class GlyphEncoder:
+    """Text as ``<hex glyph ids>`` in one font, remembering the characters one document drew."""
+
+    _memo: dict[tuple[int, str], str] = {}  # (font, text) -> "<...>", shared by documents; bounded
+    MEMO_LIMIT = 50_000
+
+    def __init__(self, font: TrueTypeFont) -> None:
+        self.font = font
+        self.texts: set[str] = set()
+
+    def encode(self, text: str) -> str:
+        self.texts.add(text)
+        key = (id(self.font), text)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            glyph = self.font.glyph
+            found = self._memo[key] = "<" + "".join(f"{glyph(char):04X}" for char in text) + ">"
+        return found
+
+    def used(self) -> dict[int, str]:
+        """Each glyph drawn, with the character it stands for (for the subset and ToUnicode)."""
+        glyphs: dict[int, str] = {}
+        for char in sorted(set("".join(self.texts))):
+            glyphs.setdefault(self.font.glyph(char), char)
+        return glyphs
+
+
+def _n(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _rgb(colour: tuple[float, float, float]) -> str:
+    return " ".join(_n(c) for c in colour)
