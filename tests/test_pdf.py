@@ -13,7 +13,7 @@ pypdf = pytest.importorskip("pypdf")
 
 import briefconv
 from briefconv import ir
-from briefconv.formats.pdf_writer import break_url, write_pdf
+from briefconv.formats.pdf_writer import write_pdf
 
 SIX_HEADINGS = [
     "Introduction",
@@ -82,11 +82,11 @@ def document_words(doc: ir.Document) -> list[str]:
 
 def running_text(reader, doc: ir.Document) -> str:
     """The text of all pages with running headers and page numbers taken out."""
-    header_lines = {"CAPSS In Focus 03/2026", "Practical Diplomacy in Practice"}
+    header = "CAPSS In Focus 03/2026 Practical Diplomacy in Practice"  # series left, title right: one line
     pages = []
     for number, page in enumerate(reader.pages, 1):
         lines = page.extract_text().splitlines()
-        lines = [l for l in lines if l.strip() not in header_lines and l.strip() != str(number)]
+        lines = [l for l in lines if l.strip() != header and l.strip() != str(number)]
         pages.append("\n".join(lines))
     return "\n".join(pages)
 
@@ -297,8 +297,7 @@ def test_running_header_and_page_numbers_from_page_two(reader):
     assert "Practical Diplomacy in Practice\n" not in first.split("Assessing")[0]
     for number, page in enumerate(reader.pages[1:], 2):
         lines = [l.strip() for l in page.extract_text().splitlines()]
-        assert "CAPSS In Focus 03/2026" in lines
-        assert "Practical Diplomacy in Practice" in lines
+        assert lines[0] == "CAPSS In Focus 03/2026 Practical Diplomacy in Practice"  # one line, series left
         assert str(number) in lines
 
 
@@ -400,14 +399,6 @@ def test_vera_is_the_fallback_without_the_font_package(monkeypatch):
     assert "Fallback text." in page.extract_text()
 
 
-def test_break_url_cuts_after_slashes_and_keeps_every_character():
-    url = "https://example.org/a-long/path/with-many-words-in-it/and/more?x=1"
-    pieces = break_url(url, 20, lambda s: float(len(s)))
-    assert "".join(pieces) == url
-    assert all(len(p) <= 20 for p in pieces)
-    assert pieces[0] == "https://example.org/"
-
-
 def test_no_javascript_links():
     doc = small_doc(para(ir.Link("javascript:alert(1)", (ir.Text("click"),))))
     reader = pypdf.PdfReader(io.BytesIO(write_pdf(doc, {})))
@@ -434,7 +425,7 @@ def test_importing_the_writer_does_not_import_reportlab():
 @pytest.mark.parametrize("language", ["en", "en-US", "de", "fr"])
 def test_hyphenation_points_match_pyphen(language, sample_path):
     pyphen = pytest.importorskip("pyphen")
-    from briefconv.formats.pdf_writer import hyphenator
+    from briefconv.formats.pdf_hyphenation import hyphenator
 
     words = set(re.findall(r"[A-Za-zÀ-ÿ]+", sample_path.read_text(encoding="utf-8")))
     words |= {"denuclearisation", "hyphenation", "Schifffahrt", "KOREA"}
@@ -445,7 +436,7 @@ def test_hyphenation_points_match_pyphen(language, sample_path):
 
 def test_the_hyphenation_memo_stays_bounded_and_answers_alike_after_emptying(monkeypatch):
     pytest.importorskip("pyphen")
-    from briefconv.formats.pdf_writer import hyphenator
+    from briefconv.formats.pdf_hyphenation import hyphenator
 
     words = [f"denuclearisation{chr(97 + i % 26)}{i}" for i in range(40)] + ["hyphenation", "organisation"]
     fresh = hyphenator("en")
@@ -464,8 +455,10 @@ def test_long_titles_are_shortened_in_the_running_header_and_long_disclaimers_st
     doc = small_doc(*body, title=title, series=ir.Series("A Series With a Long Name", "12/2026"),
                     disclaimer="Disclaimer words. " * 300)
     reader = pypdf.PdfReader(io.BytesIO(write_pdf(doc, {})))
-    header = [line.strip() for line in reader.pages[1].extract_text().splitlines()[:3]]
-    assert any(line.endswith("…") and title.startswith(line[:-2]) for line in header), header
+    header = reader.pages[1].extract_text().splitlines()[0].strip()
+    series, _, shortened = header.partition("12/2026 ")
+    assert series == "A Series With a Long Name " and shortened.endswith("…"), header
+    assert title.startswith(shortened[:-2]) and len(shortened) < len(title), header
     text = re.sub(r"\s+", " ", "".join(page.extract_text() for page in reader.pages))
     assert text.count("Disclaimer words.") == 300
 
@@ -479,26 +472,21 @@ def test_footnotes_are_set_as_endnotes_with_a_warning():
 
 
 def test_compounds_break_at_their_hyphen_or_inside_a_part_never_leaving_a_letter_alone():
-    from briefconv.formats.pdf_writer import hyphenator
+    from briefconv.formats.pdf_hyphenation import hyphenator
 
     pairs = list(hyphenator("en")("Asia-Pacific"))
     assert ("Asia-", "Pacific") in pairs
     assert all(len(head.split("-")[-1]) != 1 and len(tail.split("-")[0]) >= 3 for head, tail in pairs)
 
 
-def test_a_giant_paragraph_is_set_in_pieces_that_keep_every_word():
-    from briefconv.formats.pdf_writer import LONG_PARAGRAPH, split_long_paragraph
-
+def test_a_giant_paragraph_keeps_every_word_across_pages():
     words = " ".join(f"w{i}." if i % 9 == 8 else f"w{i}" for i in range(12_000))
-    inlines = (ir.Text(words), ir.Emphasis((ir.Text("kept whole"),)), ir.Text(" end."))
-    pieces = split_long_paragraph(inlines, LONG_PARAGRAPH)
-    assert len(pieces) > 3
-    rejoined = " ".join(" ".join(n.text for n in p if isinstance(n, ir.Text)) for p in pieces)
-    assert rejoined.split() == (words + " end.").split()
-    assert any(ir.Emphasis((ir.Text("kept whole"),)) in p for p in pieces)
-    assert all(p[0].text[:1] != " " for p in pieces if isinstance(p[0], ir.Text))
-    # pieces end at sentence ends when there are any
-    assert all(p[-1].text.rstrip().endswith(".") for p in pieces[:-1] if isinstance(p[-1], ir.Text))
+    doc = small_doc(ir.Paragraph((ir.Text(words), ir.Emphasis((ir.Text("kept whole"),)), ir.Text(" end."))))
+    reader = pypdf.PdfReader(io.BytesIO(write_pdf(doc, {})))
+    assert len(reader.pages) > 10
+    text = squash("".join(page.extract_text() for page in reader.pages))
+    assert all(squash(word) in text for word in words.split())
+    assert "keptwholeend." in text
 
 
 def test_documents_in_other_languages_do_not_change_each_other(sample_pdf, sample_doc):

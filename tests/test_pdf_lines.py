@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from briefconv.formats.pdf_fonts import pt_serif_files, vera_files
 from briefconv.formats.pdf_lines import GlyphEncoder, Measure, Run, Style, break_lines, line_operators
 from briefconv.formats.pdf_truetype import TrueTypeFont
-from briefconv.formats.pdf_writer import hyphenator, liang_patterns
+from briefconv.formats.pdf_hyphenation import hyphenator
 
 BODY = Style("regular", 11)
 ITALIC = Style("italic", 11)
@@ -24,9 +22,7 @@ def measure():
 
 @pytest.fixture(scope="module")
 def points():
-    hyphenate = hyphenator("en")
-    hyphenate.patterns = liang_patterns(hyphenate.path)
-    return hyphenate.points
+    return hyphenator("en").points
 
 
 def text_of(lines) -> str:
@@ -87,17 +83,3 @@ def test_operators_switch_fonts_and_carry_the_spaces(measure):
     ops = line_operators(line, 72, 700, encoders, {"regular": "F1", "italic": "F2"})
     assert ops.startswith("BT 72 700 Td /F1 11 Tf") and "/F2 11 Tf" in ops and ops.endswith("ET")
     assert set(encoders["regular"].used().values()) >= set("Plain ")
-
-
-def test_cost_is_linear_in_length(measure, points):
-    small = [Run(PARAGRAPH, BODY)]
-    large = [Run(PARAGRAPH * 100, BODY)]
-    break_lines(small, 300, measure, points)
-
-    def timed(runs):
-        start = time.process_time()
-        break_lines(runs, 300, measure, points)
-        return time.process_time() - start
-
-    one = min(timed(small) for _ in range(5))
-    assert timed(large) < one * 100 * 3  # generous: this guards against quadratic work only

@@ -2,15 +2,14 @@
 
 The text face is PT Serif from the ``fontpkg-pt-serif`` package (four static TTF
 files, embedded as subsets).  Without it the writer falls back to the Bitstream Vera
-family that ships inside reportlab, with a warning.
+family whose files ship inside reportlab's package, if that is installed, with a
+warning (reportlab itself is not imported); without either it refuses.
 
-Characters the text face lacks are typeset in one of reportlab's built-in CID fonts
-(Korean, Chinese or Japanese).  Those fonts are *not embedded*: a PDF viewer supplies
-them from its own Asian font packs (Acrobat, pdf.js, macOS Preview have them; poppler
-needs the ``poppler-data`` package).  The text layer keeps the characters either way.
-They are used only for the runs that need them.
-
-Everything here imports reportlab lazily and registers each font once per process.
+Characters the text face lacks are typeset in one of the standard CJK CID fonts
+(Korean, Chinese or Japanese) that PDF viewers know by name.  Those fonts are *not
+embedded*: a viewer supplies them from its own Asian font packs (Acrobat, pdf.js,
+macOS Preview have them; poppler needs the ``poppler-data`` package).  The text
+layer keeps the characters either way.  They are used only for the runs that need them.
 """
 
 from __future__ import annotations
@@ -22,13 +21,25 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefconv.errors import warn
+from briefconv.errors import BriefconvError, warn
+from briefconv.formats.pdf_truetype import TrueTypeFont
 
-#: reportlab's built-in CID font for each CJK language.
+
+@dataclass(frozen=True)
+class CIDFont:
+    """A standard CJK font viewers supply: its name, UCS-2 encoding and character collection."""
+
+    name: str
+    encoding: str
+    ordering: str
+    supplement: int
+
+
+#: The CJK font for each language, as Adobe's Asian font packs name them.
 CID_FONTS = {
-    "ko": "HYSMyeongJo-Medium",
-    "zh": "STSong-Light",
-    "ja": "HeiseiMin-W3",
+    "ko": CIDFont("HYSMyeongJo-Medium", "UniKS-UCS2-H", "Korea1", 1),
+    "zh": CIDFont("STSong-Light", "UniGB-UCS2-H", "GB1", 2),
+    "ja": CIDFont("HeiseiMin-W3", "UniJIS-UCS2-H", "Japan1", 2),
 }
 
 _WEIGHT_STYLE = {
@@ -39,19 +50,19 @@ _WEIGHT_STYLE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TextFamily:
-    """The registered names of a family's four faces and the characters it covers."""
+    """A family's four faces (read once per process) and the characters it covers."""
 
-    family: str
-    regular: str
-    bold: str
-    italic: str
-    bold_italic: str
-    covered: frozenset[str]
+    family: str  # the PostScript-style base name: "PTSerif"
+    faces: dict  # "regular", "bold", "italic", "bold_italic" -> TrueTypeFont
+
+    @functools.cached_property
+    def covered(self) -> frozenset[str]:
+        return frozenset(map(chr, self.faces["regular"].cmap))
 
     def covers(self, char: str) -> bool:
-        return char in self.covered
+        return ord(char) in self.faces["regular"].cmap
 
     def covers_all(self, text: str) -> bool:
         return self.covered.issuperset(text)
@@ -83,55 +94,32 @@ def pt_serif_files() -> dict[str, Path] | None:
 
 
 def vera_files() -> dict[str, Path]:
-    """Bitstream Vera, which reportlab ships: always there."""
-    import reportlab
-
-    root = Path(reportlab.__file__).parent / "fonts"
+    """Bitstream Vera, which reportlab's package ships: found without importing reportlab."""
+    spec = importlib.util.find_spec("reportlab")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("neither PT Serif (fontpkg-pt-serif) nor reportlab's Vera is installed")
+    root = Path(spec.origin).parent / "fonts"
     names = {"regular": "Vera.ttf", "bold": "VeraBd.ttf", "italic": "VeraIt.ttf", "bold_italic": "VeraBI.ttf"}
     return {face: root / name for face, name in names.items()}
 
 
 @functools.lru_cache(maxsize=None)
 def text_family() -> TextFamily:
-    """Register the serif text family with reportlab (once per process) and describe it."""
+    """The serif text family, read once per process."""
     files = pt_serif_files()
     family = "PTSerif"
     if files is None:
+        try:
+            files, family = vera_files(), "BriefVera"
+        except FileNotFoundError:
+            raise BriefconvError("the PDF writer needs the PT Serif fonts: pip install fontpkg-pt-serif") from None
         warn("the PT Serif font package (fontpkg-pt-serif) is not installed; the PDF uses Vera instead")
-        files, family = vera_files(), "BriefVera"
-    return _register_family(family, files)
+    return TextFamily(family, {face: TrueTypeFont(path.read_bytes(), path.name) for face, path in files.items()})
 
 
-def _register_family(family: str, files: dict[str, Path]) -> TextFamily:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    names = {
-        "regular": family,
-        "bold": f"{family}-Bold",
-        "italic": f"{family}-Italic",
-        "bold_italic": f"{family}-BoldItalic",
-    }
-    fonts = {face: TTFont(names[face], str(path)) for face, path in files.items()}
-    for font in fonts.values():
-        pdfmetrics.registerFont(font)
-    # one family, so that <b> and <i> in paragraph markup pick the right face
-    pdfmetrics.registerFontFamily(
-        family, normal=names["regular"], bold=names["bold"], italic=names["italic"], boldItalic=names["bold_italic"]
-    )
-    covered = frozenset(map(chr, fonts["regular"].face.charToGlyph))
-    return TextFamily(family, names["regular"], names["bold"], names["italic"], names["bold_italic"], covered)
-
-
-@functools.lru_cache(maxsize=None)
-def cid_font(language: str) -> str:
-    """Register reportlab's built-in CID font for ``language`` ("ko", "zh", "ja") and name it."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    name = CID_FONTS[language]
-    pdfmetrics.registerFont(UnicodeCIDFont(name))
-    return name
+def cid_font(language: str) -> CIDFont:
+    """The standard CJK font for ``language`` ("ko", "zh", "ja")."""
+    return CID_FONTS[language]
 
 
 # ------------------------------------------------------------- telling scripts apart

@@ -30,10 +30,12 @@ from typing import Callable, Sequence
 from briefconv.formats.pdf_truetype import TrueTypeFont
 
 LOOSE_LINE = 2.0  # ems of slack that make hyphenating worth it
+LINE_BREAK = "\u2028"  # a run of just this ends the line there (the IR's LineBreak)
 MIN_HYPHENATED_WORD = 6  # letters
 _URL_BREAK = re.compile(r"(?<=/)|(?=[?&#=._~-])")
 _PUNCTUATION = "\"'“”‘’()[]{}.,;:!?…«»"
-_SPACES = re.compile(r"[ \t\n\r\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# where words break: not U+00A0 or U+202F, the no-break spaces ("10 km", "Mr Lee" kept together)
+_SPACES = re.compile(r"[ \t\n\r\u2000-\u200a\u205f\u3000]+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Piece:
 class Word:
     pieces: list[Piece]
     width: float
+    hard_break: bool = False  # not a word: the line ends here (a LINE_BREAK run)
 
     @property
     def text(self) -> str:
@@ -78,8 +81,17 @@ class Word:
 class Line:
     words: list[Word]
     width: float  # natural width, spaces included
-    last: bool = False
+    last: bool = False  # the paragraph's last line, or one a LINE_BREAK ends: not justified
     space_extra: float = 0.0  # points added to each space when justified
+
+    @property
+    def marked(self) -> bool:
+        """Whether a piece of the line carries a link or an anchor (most lines do not)."""
+        return any(piece.style.link or piece.anchor for word in self.words for piece in word.pieces)
+
+    @property
+    def fonts(self) -> set[str]:
+        return {piece.style.font for word in self.words for piece in word.pieces}
 
     def positions(self, measure: "Measure"):
         """(piece, x) for every piece, x from the line's start: where links and anchors go."""
@@ -119,6 +131,12 @@ def words_of(runs: Sequence[Run], measure: Measure) -> list[Word]:
     words: list[Word] = []
     pieces: list[Piece] = []
     for run in runs:
+        if run.text == LINE_BREAK:
+            if pieces:
+                words.append(Word(pieces, sum(p.width for p in pieces)))
+                pieces = []
+            words.append(Word([], 0.0, hard_break=True))
+            continue
         parts = _SPACES.split(run.text)
         for index, part in enumerate(parts):
             if index and pieces:  # white space came before this part
@@ -135,8 +153,14 @@ def words_of(runs: Sequence[Run], measure: Measure) -> list[Word]:
 def break_lines(
     runs: Sequence[Run], width: float, measure: Measure,
     hyphenate: Callable[[str], list[int]] | None = None, first_indent: float = 0.0, justify: bool = True,
+    url_waste: float | None = None,
 ) -> list[Line]:
-    """Lines of ``runs`` no wider than ``width`` (the first ``first_indent`` narrower)."""
+    """Lines of ``runs`` no wider than ``width`` (the first ``first_indent`` narrower).
+
+    A URL that does not fit the rest of a line moves to the next whole, unless it
+    would leave more than ``url_waste`` of the line empty (then it is cut to fill it)
+    or is wider than a line anyway.
+    """
     words = words_of(runs, measure)
     lines: list[Line] = []
     line: list[Word] = []
@@ -145,6 +169,11 @@ def break_lines(
     available = width - first_indent
     while index < len(words):
         word = words[index]
+        if word.hard_break:
+            lines.append(Line(line, line_width, last=True))
+            line, line_width, available = [], 0.0, width
+            index += 1
+            continue
         space = measure.space(line[-1]) if line else 0.0
         if line_width + space + word.width <= available + 0.01:
             line.append(word)
@@ -152,8 +181,9 @@ def break_lines(
             index += 1
             continue
         slack = available - line_width
+        cut_url = word.width > available or (url_waste is not None and slack - space > url_waste * available)
         head, tail = _split_word(word, slack - space, measure, hyphenate,
-                                 loose=not line or slack > LOOSE_LINE * word.pieces[0].style.size)
+                                 loose=not line or slack > LOOSE_LINE * word.pieces[0].style.size, cut_url=cut_url)
         if head is None and not line:  # wider than a whole line and no place to cut it
             head, tail = _cut_by_characters(word, available, measure)
         if head is not None:
@@ -177,7 +207,7 @@ def break_lines(
     return lines
 
 
-def _split_word(word: Word, room: float, measure: Measure, hyphenate, loose: bool):
+def _split_word(word: Word, room: float, measure: Measure, hyphenate, loose: bool, cut_url: bool = True):
     """(head, tail) of ``word`` cut to fit ``room``, or (None, None) when it should not be cut."""
     text = word.text
     candidates: list[tuple[int, str]] = []  # (cut position, what ends the head)
@@ -190,8 +220,14 @@ def _split_word(word: Word, room: float, measure: Measure, hyphenate, loose: boo
         if len(core) >= MIN_HYPHENATED_WORD and core.isalpha():
             candidates += [(lead + i, "-") for i in hyphenate(core) if 2 <= i <= len(core) - 2]
     if "://" in text or text.startswith("www."):
-        candidates += [(m.start(), "") for m in _URL_BREAK.finditer(text) if 0 < m.start() < len(text)]
+        if not cut_url:
+            return None, None
+        candidates += [(m.start(), "") for m in _URL_BREAK.finditer(text)
+                       if 0 < m.start() and text[m.start():].strip(_PUNCTUATION)]  # never a lone "." carried
+    single = len(word.pieces) == 1  # most words: measure a candidate without cutting it first
     for cut, mark in sorted(set(candidates), reverse=True):
+        if single and measure.width(text[:cut] + mark, word.pieces[0].style) > room + 0.01:
+            continue
         head, tail = _cut(word, cut, measure)
         if mark:
             last = head.pieces[-1]

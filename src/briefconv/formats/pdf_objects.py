@@ -19,6 +19,7 @@ that text extraction gives the characters back.
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Mapping
 
@@ -89,14 +90,16 @@ class PdfFile:
 
 # ----------------------------------------------------------------- serializing
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.+*-]+")
 _NAME_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+*")
-_LITERAL_ESCAPES = {ord("("): b"\\(", ord(")"): b"\\)", ord("\\"): b"\\\\", ord("\r"): b"\\r"}
 
 
 def serialize(value: object) -> bytes:
     if isinstance(value, Ref):
         return b"%d 0 R" % value
     if isinstance(value, Name):
+        if _PLAIN_NAME.fullmatch(value):  # nearly every name: no escaping to do
+            return b"/" + value.encode("ascii")
         return b"/" + b"".join(bytes([c]) if c in _NAME_SAFE else b"#%02X" % c for c in value.encode("utf-8"))
     if isinstance(value, bool):
         return b"true" if value else b"false"
@@ -108,9 +111,8 @@ def serialize(value: object) -> bytes:
         return _text_string(value)
     if isinstance(value, (bytes, bytearray)):
         return b"<" + bytes(value).hex().upper().encode("ascii") + b">"
-    if isinstance(value, Mapping):
-        items = b" ".join(serialize(Name(key)) + b" " + serialize(item) for key, item in value.items())
-        return b"<< " + items + b" >>"
+    if isinstance(value, dict):
+        return b"<< " + b" ".join(serialize(Name(key)) + b" " + serialize(item) for key, item in value.items()) + b" >>"
     if isinstance(value, (list, tuple)):
         return b"[" + b" ".join(serialize(item) for item in value) + b"]"
     if value is None:
@@ -131,7 +133,8 @@ def _text_string(text: str) -> bytes:
             raise UnicodeEncodeError("latin-1", text, 0, 1, "differs from PDFDocEncoding")
     except UnicodeEncodeError:
         raw = b"\xfe\xff" + text.encode("utf-16-be")
-    return b"(" + b"".join(_LITERAL_ESCAPES.get(c, bytes([c])) for c in raw) + b")"
+    escaped = raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)").replace(b"\r", b"\\r")
+    return b"(" + escaped + b")"
 
 
 # --------------------------------------------------------------------- fonts
@@ -161,9 +164,13 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
         "Ascent": round(font.ascent * scale), "Descent": round(font.descent * scale),
         "CapHeight": round(font.cap_height * scale), "StemV": 80, "FontFile2": file_ref,
     })
-    widths: list[object] = []
+    widths: list[object] = []  # [first [w w w] first [w] ...]: one array per run of consecutive ids
     for glyph in glyphs:
-        widths += [glyph, [round(font.advance(glyph) * scale)]]
+        width = round(font.advance(glyph) * scale)
+        if widths and widths[-2] + len(widths[-1]) == glyph:  # type: ignore[operator, arg-type]
+            widths[-1].append(width)  # type: ignore[union-attr]
+        else:
+            widths += [glyph, [width]]
     descendant = pdf.add({
         "Type": Name("Font"), "Subtype": Name("CIDFontType2"), "BaseFont": base,
         "CIDSystemInfo": {"Registry": "Adobe", "Ordering": "Identity", "Supplement": 0},
