@@ -98,7 +98,7 @@ class Line:
         x = 0.0
         for number, word in enumerate(self.words):
             if number:
-                x += measure.space(self.words[number - 1]) + self.space_extra
+                x += measure.width(" ", measure.space_style(self.words[number - 1], word)) + self.space_extra
             for piece in word.pieces:
                 yield piece, x
                 x += piece.width
@@ -121,33 +121,43 @@ class Measure:
             em = self._memo[key] = self.fonts[style.font].text_width(text)
         return em * style.size
 
-    def space(self, word: Word) -> float:
-        """The space after ``word``: in the style its last piece is set in."""
-        return self.width(" ", word.pieces[-1].style)
+    def space_style(self, before: Word, after: Word) -> Style:
+        """The style of the space between two words: the first's, unless its font sets no
+        spaces of its own (a CJK font, whose space is a full em wide), then the second's."""
+        style = before.pieces[-1].style
+        if getattr(self.fonts[style.font], "no_spaces", False):
+            return after.pieces[0].style
+        return style
 
 
 def words_of(runs: Sequence[Run], measure: Measure) -> list[Word]:
     """The paragraph's words; white space between them dropped."""
     words: list[Word] = []
     pieces: list[Piece] = []
+    width = measure.width
     for run in runs:
         if run.text == LINE_BREAK:
             if pieces:
-                words.append(Word(pieces, sum(p.width for p in pieces)))
+                words.append(_word(pieces))
                 pieces = []
             words.append(Word([], 0.0, hard_break=True))
             continue
-        parts = _SPACES.split(run.text)
-        for index, part in enumerate(parts):
+        style = run.style
+        for index, part in enumerate(_SPACES.split(run.text)):
             if index and pieces:  # white space came before this part
-                words.append(Word(pieces, sum(p.width for p in pieces)))
+                words.append(_word(pieces))
                 pieces = []
-            if part or (index == 0 and run.anchor):
-                anchor = run.anchor if index == 0 else None
-                pieces.append(Piece(part, run.style, measure.width(part, run.style) if part else 0.0, anchor))
+            if part:
+                pieces.append(Piece(part, style, width(part, style), run.anchor if index == 0 else None))
+            elif index == 0 and run.anchor:
+                pieces.append(Piece("", style, 0.0, run.anchor))
     if pieces:
-        words.append(Word(pieces, sum(p.width for p in pieces)))
+        words.append(_word(pieces))
     return words
+
+
+def _word(pieces: list[Piece]) -> Word:
+    return Word(pieces, pieces[0].width if len(pieces) == 1 else sum(p.width for p in pieces))
 
 
 def break_lines(
@@ -167,6 +177,7 @@ def break_lines(
     line_width = 0.0
     index = 0
     available = width - first_indent
+    spaces: dict[Style, float] = {}  # the width of a space in each style met
     while index < len(words):
         word = words[index]
         if word.hard_break:
@@ -174,7 +185,13 @@ def break_lines(
             line, line_width, available = [], 0.0, width
             index += 1
             continue
-        space = measure.space(line[-1]) if line else 0.0
+        if line:
+            before = measure.space_style(line[-1], word) if word.pieces else line[-1].pieces[-1].style
+            space = spaces.get(before)
+            if space is None:
+                space = spaces[before] = measure.width(" ", before)
+        else:
+            space = 0.0
         if line_width + space + word.width <= available + 0.01:
             line.append(word)
             line_width += space + word.width
@@ -270,7 +287,7 @@ def _cut_by_characters(word: Word, room: float, measure: Measure) -> tuple[Word,
 
 
 def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEncoder"],
-                   font_names: dict[str, str]) -> str:
+                   font_names: dict[str, str], measure: Measure | None = None) -> str:
     """The text operators that draw ``line`` with its baseline starting at (``x``, ``y``).
 
     ``font_names`` maps a font key to its resource name (``F1``); each font's
@@ -285,6 +302,16 @@ def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEnc
     pending: list[str] = []
     for number, word in enumerate(line.words):
         if number:
+            if measure is not None and word.pieces and current is not None:
+                wanted = measure.space_style(line.words[number - 1], word)
+                if wanted is not current and wanted != current:  # a CJK word's space: in the next word's face
+                    if pending:
+                        out.append("[" + "".join(pending) + "] TJ")
+                        pending.clear()
+                    out.append(_select(wanted, font_names[wanted.font]))
+                    current, encoder = wanted, encoders[wanted.font]
+                    space = encoder.encode(" ")
+                    widen = f" {_n(-line.space_extra * 1000 / wanted.size)} " if line.space_extra else ""
             pending.append(space)
             if widen:
                 pending.append(widen)
@@ -294,7 +321,7 @@ def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEnc
                 if pending:
                     out.append("[" + "".join(pending) + "] TJ")
                     pending.clear()
-                out.append(f"/{font_names[style.font]} {_n(style.size)} Tf {_rgb(style.colour)} rg {_n(style.rise)} Ts")
+                out.append(_select(style, font_names[style.font]))
                 current, encoder = style, encoders[style.font]
                 space = encoder.encode(" ")
                 widen = f" {_n(-line.space_extra * 1000 / style.size)} " if line.space_extra else ""
@@ -333,6 +360,20 @@ class GlyphEncoder:
         for char in sorted(set("".join(self.texts))):
             glyphs.setdefault(self.font.glyph(char), char)
         return glyphs
+
+
+_SELECT: dict[tuple[Style, str], str] = {}
+
+
+def _select(style: Style, resource: str) -> str:
+    """The operators that set ``style``'s font, size, colour and rise (memoised: few styles)."""
+    key = (style, resource)
+    found = _SELECT.get(key)
+    if found is None:
+        if len(_SELECT) > 10_000:
+            _SELECT.clear()
+        found = _SELECT[key] = f"/{resource} {_n(style.size)} Tf {_rgb(style.colour)} rg {_n(style.rise)} Ts"
+    return found
 
 
 def _n(value: float) -> str:

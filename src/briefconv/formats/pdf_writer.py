@@ -221,10 +221,10 @@ class _Typesetter:
             return self.runs(node.children, _styled(style, font=_bold(style.font)), context)
         if isinstance(node, ir.Superscript):
             return self.runs(node.children, _styled(style, size=style.size * SCRIPT_SIZE,
-                                                    rise=style.rise + style.size * 0.35), context)
+                                                    rise=style.rise + style.size * 0.4), context)
         if isinstance(node, ir.Subscript):
             return self.runs(node.children, _styled(style, size=style.size * SCRIPT_SIZE,
-                                                    rise=style.rise - style.size * 0.15), context)
+                                                    rise=style.rise - style.size * 0.2), context)
         if isinstance(node, ir.Link):
             if node.url.lower().startswith(LIVE_SCHEMES):
                 return self.runs(node.children, _styled(style, link="uri:" + node.url, colour=ACCENT), context)
@@ -278,10 +278,7 @@ class _Typesetter:
                 cjk.clear()
 
         for char in text:
-            if char.isspace() or self.family.covers(char):
-                if cjk and char.isspace():
-                    cjk.append(char)
-                    continue
+            if char.isspace() or self.family.covers(char):  # spaces stay in the text face
                 flush_cjk()
                 plain.append(char)
             elif cjk_script(char):
@@ -592,6 +589,7 @@ class _FullWidth:
     """Metrics of a CJK font viewers supply: every character one em wide."""
 
     units_per_em = 1000
+    no_spaces = True  # its space is a full em: the space after a CJK word is set in the next word's face
 
     @staticmethod
     def text_width(text: str) -> float:
@@ -809,7 +807,8 @@ class _Pages:
             elif style.align == "centre":
                 x += (para.width - natural) / 2
             self._encoders_for(line)
-            page.content.append(line_operators(line, x, baseline, self.encoders, self.font_names))
+            page.content.append(line_operators(line, x, baseline, self.encoders, self.font_names,
+                                               self.setter.measure))
             if line.marked:
                 self.mark(line, x, baseline, top - style.leading * number_, page_index)
 
