@@ -886,7 +886,9 @@ class _Pages:
 
 
 def _label_line(text: str, style: Style, measure: Measure) -> Line:
-    return break_lines([Run(text, style)], 10_000, measure, justify=False)[0] if text else Line([], 0.0, True)
+    """``text`` (a bullet, a note's number, a page number) as one line, however long."""
+    lines = break_lines([Run(" ".join(text.split()), style)], float("inf"), measure, justify=False)
+    return lines[0] if lines else Line([], 0.0, True)
 
 
 def _rgb(colour: tuple) -> str:
