@@ -253,8 +253,7 @@ def test_single_5mb_line(one_long_line, tmp_path, fmt):
 
 @pytest.mark.slow
 def test_single_5mb_line_to_pdf(one_long_line, tmp_path):
-    # reportlab alone is quadratic in paragraph length (40,000 words: 3 s); the writer cuts
-    # giant paragraphs into pieces, so a million words take seconds, not half an hour
+    # a million words in one paragraph: line breaking looks at each word once, so seconds
     _convert_large(one_long_line, "pdf", tmp_path, timeout=60)
 
 

@@ -799,7 +799,7 @@ class _Pages:
                 page.links.append(((x - 1, baseline - 2, x + max(width, 8) + 1, baseline + label_style.size),
                                    para.label_link))
         for number_, line in enumerate(lines):
-            baseline = top - style.size - style.leading * number_  # as reportlab sets lines
+            baseline = top - style.size - style.leading * number_  # the font size under the top, then leading
             x = para.x
             natural = line.width + line.space_extra * max(0, len(line.words) - 1)
             if style.align == "right":
