@@ -759,8 +759,12 @@ class _Pages:
                 continue
             else:
                 take = max(fit, 1)
-                if len(lines) - take == 1 and take > 2:
-                    take -= 1  # no single last line at the top of the next
+                if len(lines) - take == 1:  # no single last line at the top of the next page
+                    if take > 2:
+                        take -= 1
+                    elif not self.at_top:
+                        self.new_page()  # two lines here and one there: all three there
+                        continue
             self.draw_lines(para, lines[:take], self.y, first)
             self.y -= take * leading
             lines = lines[take:]
