@@ -109,6 +109,7 @@ class Measure:
 
     def __init__(self, fonts: dict[str, TrueTypeFont], limit: int = 50_000) -> None:
         self.fonts = fonts
+        self.no_spaces = {key for key, font in fonts.items() if getattr(font, "no_spaces", False)}
         self._memo: dict[tuple[str, str], float] = {}
         self._limit = limit
 
@@ -125,7 +126,7 @@ class Measure:
         """The style of the space between two words: the first's, unless its font sets no
         spaces of its own (a CJK font, whose space is a full em wide), then the second's."""
         style = before.pieces[-1].style
-        if getattr(self.fonts[style.font], "no_spaces", False):
+        if style.font in self.no_spaces:
             return after.pieces[0].style
         return style
 
@@ -177,7 +178,7 @@ def break_lines(
     line_width = 0.0
     index = 0
     available = width - first_indent
-    spaces: dict[Style, float] = {}  # the width of a space in each style met
+    spaces: dict[int, float] = {}  # the width of a space in each style met, by identity (styles are shared)
     while index < len(words):
         word = words[index]
         if word.hard_break:
@@ -187,9 +188,9 @@ def break_lines(
             continue
         if line:
             before = measure.space_style(line[-1], word) if word.pieces else line[-1].pieces[-1].style
-            space = spaces.get(before)
+            space = spaces.get(id(before))
             if space is None:
-                space = spaces[before] = measure.width(" ", before)
+                space = spaces[id(before)] = measure.width(" ", before)
         else:
             space = 0.0
         if line_width + space + word.width <= available + 0.01:

@@ -53,9 +53,14 @@ class PdfFile:
     def add(self, value: object) -> Ref:
         return self.put(self.reserve(), value)
 
-    def add_stream(self, data: bytes, entries: Mapping[str, object] | None = None, compress: bool = True) -> Ref:
+    def add_stream(self, data: bytes, entries: Mapping[str, object] | None = None, compress: bool = True,
+                   compressed: bytes | None = None) -> Ref:
+        """A stream of ``data``, compressed unless told not to (or given ``compressed`` already)."""
         entries = dict(entries or {})
-        if compress:
+        if compressed is not None:
+            data = compressed
+            entries["Filter"] = Name("FlateDecode")
+        elif compress:
             data = zlib.compress(data, self.compression)
             entries["Filter"] = Name("FlateDecode")
         entries["Length"] = len(data)
@@ -156,7 +161,7 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
     glyphs = sorted(set(used) | {0})
     base = Name(f"{subset_tag(glyphs)}+{postscript_name}")
     scale = 1000 / font.units_per_em
-    file_ref = pdf.add_stream(font.subset(glyphs))
+    file_ref = pdf.add_stream(b"", compressed=_compressed_subset(font, glyphs, pdf.compression))
     flags = (2 if serif else 0) | 32 | (64 if italic else 0)  # serif, nonsymbolic, italic
     descriptor = pdf.add({
         "Type": Name("FontDescriptor"), "FontName": base, "Flags": flags,
@@ -181,6 +186,26 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
         "Type": Name("Font"), "Subtype": Name("Type0"), "BaseFont": base, "Encoding": Name("Identity-H"),
         "DescendantFonts": [descendant], "ToUnicode": to_unicode,
     })
+
+
+_SUBSETS: dict[tuple[TrueTypeFont, tuple[int, ...], int], bytes] = {}
+SUBSET_MEMO_LIMIT = 64  # subsets of some 15-40 KB each
+
+
+def _compressed_subset(font: TrueTypeFont, glyphs: list[int], level: int) -> bytes:
+    """The compressed subset of ``font`` holding ``glyphs``, remembered by the glyph set.
+
+    A subset is a function of the font and the glyphs alone, and briefs of one
+    publisher draw on much the same characters: a batch worker makes the same
+    subset again and again (a brief has ~80 distinct characters per face).
+    """
+    key = (font, tuple(glyphs), level)
+    found = _SUBSETS.get(key)
+    if found is None:
+        if len(_SUBSETS) >= SUBSET_MEMO_LIMIT:
+            _SUBSETS.clear()
+        found = _SUBSETS[key] = zlib.compress(font.subset(glyphs), level)
+    return found
 
 
 def _to_unicode_cmap(used: Mapping[int, str]) -> bytes:
