@@ -5,7 +5,7 @@
 Times, as the median of ``--runs`` runs:
 
 - in-process: ``briefconv.write(document, "pdf")`` on the already-read brief, after a
-  warm-up run (imports, font registration and hyphenation patterns are then loaded);
+  warm-up run (imports, fonts and hyphenation patterns are then loaded);
 - the first write in a fresh process (imports and font set-up included);
 - the CLI: ``python -m briefconv SAMPLE -t pdf -o OUT``, a whole process;
 - when pandoc (pypandoc-binary) and the ``typst`` package are installed, the pandoc →
