@@ -111,18 +111,23 @@ def test_unreachable_scheduler_exits_2_without_local_work(tmp_path, cli):
     assert time.monotonic() - started < 60
 
 
-@pytest.mark.slow
-def test_a_document_over_the_time_limit_on_the_cluster_fails_alone(tmp_path, cli):
+def batch_with_hanging_documents(tmp_path, cli, names):
+    """Convert ``names`` on a cluster whose workers hang on "…hang.md": (result, seconds, DEST)."""
     preload = Path(__file__).with_name("dask_hang_preload.py")
     source = tmp_path / "src"
     source.mkdir()
-    for name in ("a.md", "b.md", "c.md", "d.md", "e-hang.md"):
+    for name in names:
         (source / name).write_bytes(brief_md(name))
     dest = tmp_path / "out"
     with running_cluster(tmp_path, "--preload", str(preload)) as address:
         started = time.monotonic()
         result = cli("batch", source, "-t", "json", "-o", dest, "--scheduler", address, "--timeout", "3")
-        took = time.monotonic() - started
+        return result, time.monotonic() - started, dest
+
+
+@pytest.mark.slow
+def test_a_document_over_the_time_limit_on_the_cluster_fails_alone(tmp_path, cli):
+    result, took, dest = batch_with_hanging_documents(tmp_path, cli, ("a.md", "b.md", "c.md", "d.md", "e-hang.md"))
     assert result.returncode == 1, result.stderr
     assert took < 60  # not the ten minutes the hanging task would take
     report = json.loads((dest / "report.json").read_bytes())
@@ -135,16 +140,8 @@ def test_a_document_over_the_time_limit_on_the_cluster_fails_alone(tmp_path, cli
 
 @pytest.mark.slow
 def test_a_cluster_whose_every_thread_hangs_stops_the_batch_with_exit_2(tmp_path, cli):
-    preload = Path(__file__).with_name("dask_hang_preload.py")
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("a-hang.md", "b-hang.md", "c.md", "d.md"):  # one hang for each single-thread worker
-        (source / name).write_bytes(brief_md(name))
-    dest = tmp_path / "out"
-    with running_cluster(tmp_path, "--preload", str(preload)) as address:
-        started = time.monotonic()
-        result = cli("batch", source, "-t", "json", "-o", dest, "--scheduler", address, "--timeout", "3")
-        took = time.monotonic() - started
+    # one hanging document for each single-thread worker
+    result, took, dest = batch_with_hanging_documents(tmp_path, cli, ("a-hang.md", "b-hang.md", "c.md", "d.md"))
     assert result.returncode == 2, result.stderr
     message = result.stderr.decode().strip().splitlines()[-1]
     # how many were still waiting depends on how the scheduler spread the four

@@ -301,31 +301,29 @@ def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEnc
     encoder: GlyphEncoder | None = None
     space = widen = ""
     pending: list[str] = []
+
+    def switch_to(style: Style) -> None:
+        nonlocal current, encoder, space, widen
+        if pending:
+            out.append("[" + "".join(pending) + "] TJ")
+            pending.clear()
+        out.append(_select(style, font_names[style.font]))
+        current, encoder = style, encoders[style.font]
+        space = encoder.encode(" ")
+        widen = f" {_n(-line.space_extra * 1000 / style.size)} " if line.space_extra else ""
+
     for number, word in enumerate(line.words):
         if number:
             if measure is not None and word.pieces and current is not None:
                 wanted = measure.space_style(line.words[number - 1], word)
                 if wanted is not current and wanted != current:  # a CJK word's space: in the next word's face
-                    if pending:
-                        out.append("[" + "".join(pending) + "] TJ")
-                        pending.clear()
-                    out.append(_select(wanted, font_names[wanted.font]))
-                    current, encoder = wanted, encoders[wanted.font]
-                    space = encoder.encode(" ")
-                    widen = f" {_n(-line.space_extra * 1000 / wanted.size)} " if line.space_extra else ""
+                    switch_to(wanted)
             pending.append(space)
             if widen:
                 pending.append(widen)
         for piece in word.pieces:
-            style = piece.style
-            if style is not current and style != current:
-                if pending:
-                    out.append("[" + "".join(pending) + "] TJ")
-                    pending.clear()
-                out.append(_select(style, font_names[style.font]))
-                current, encoder = style, encoders[style.font]
-                space = encoder.encode(" ")
-                widen = f" {_n(-line.space_extra * 1000 / style.size)} " if line.space_extra else ""
+            if piece.style is not current and piece.style != current:
+                switch_to(piece.style)
             if piece.text:
                 pending.append(encoder.encode(piece.text))  # type: ignore[union-attr]
     if pending:
