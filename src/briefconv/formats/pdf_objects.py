@@ -53,16 +53,17 @@ class PdfFile:
     def add(self, value: object) -> Ref:
         return self.put(self.reserve(), value)
 
-    def add_stream(self, data: bytes, entries: Mapping[str, object] | None = None, compress: bool = True,
-                   compressed: bytes | None = None) -> Ref:
-        """A stream of ``data``, compressed unless told not to (or given ``compressed`` already)."""
-        entries = dict(entries or {})
-        if compressed is not None:
-            data = compressed
-            entries["Filter"] = Name("FlateDecode")
-        elif compress:
-            data = zlib.compress(data, self.compression)
-            entries["Filter"] = Name("FlateDecode")
+    def add_stream(self, data: bytes, entries: Mapping[str, object] | None = None, compress: bool = True) -> Ref:
+        """A stream of ``data``, compressed unless told not to."""
+        if compress:
+            return self.add_compressed_stream(zlib.compress(data, self.compression), entries)
+        return self._stream(data, dict(entries or {}))
+
+    def add_compressed_stream(self, data: bytes, entries: Mapping[str, object] | None = None) -> Ref:
+        """A stream of ``data``, already compressed with zlib."""
+        return self._stream(data, {**(entries or {}), "Filter": Name("FlateDecode")})
+
+    def _stream(self, data: bytes, entries: dict) -> Ref:
         entries["Length"] = len(data)
         ref = self.reserve()
         self._bodies[ref] = serialize(entries) + b"\nstream\n" + data + b"\nendstream"
@@ -161,7 +162,7 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
     glyphs = sorted(set(used) | {0})
     base = Name(f"{subset_tag(glyphs)}+{postscript_name}")
     scale = 1000 / font.units_per_em
-    file_ref = pdf.add_stream(b"", compressed=_compressed_subset(font, glyphs, pdf.compression))
+    file_ref = pdf.add_compressed_stream(_compressed_subset(font, glyphs, pdf.compression))
     flags = (2 if serif else 0) | 32 | (64 if italic else 0)  # serif, nonsymbolic, italic
     descriptor = pdf.add({
         "Type": Name("FontDescriptor"), "FontName": base, "Flags": flags,
