@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -504,3 +505,19 @@ def test_documents_in_other_languages_do_not_change_each_other(sample_pdf, sampl
 
     alone = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(german), capture_output=True, check=True)
     assert alone.stdout == german_pdf
+
+
+def test_same_bytes_whatever_the_hash_seed():
+    """Fonts first met on one line (two CJK scripts, italic, bold) are numbered in order of use."""
+    code = (
+        "import sys; from briefconv import ir; from briefconv.formats.pdf_writer import write_pdf; "
+        "p = ir.Paragraph((ir.Text('Korean 이재명, Chinese 习近平 '), ir.Emphasis((ir.Text('italic'),)), "
+        "ir.Strong((ir.Text(' bold'),)))); "
+        "sys.stdout.buffer.write(write_pdf(ir.Document(ir.Metadata(title='Seeds'), (p,)), {}))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outputs) == 1

@@ -90,8 +90,11 @@ class Line:
         return any(piece.style.link or piece.anchor for word in self.words for piece in word.pieces)
 
     @property
-    def fonts(self) -> set[str]:
-        return {piece.style.font for word in self.words for piece in word.pieces}
+    def fonts(self) -> list[str]:
+        """The fonts the line uses, in the order it uses them (never a set: the writer
+        numbers fonts in the order it meets them, and the same input must give the same
+        bytes in any process, whatever its hash seed)."""
+        return list(dict.fromkeys(piece.style.font for word in self.words for piece in word.pieces))
 
     def positions(self, measure: "Measure"):
         """(piece, x) for every piece, x from the line's start: where links and anchors go."""
