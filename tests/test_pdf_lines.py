@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefconv.formats.pdf_fonts import pt_serif_files, vera_files
-from briefconv.formats.pdf_lines import GlyphEncoder, Measure, Run, Style, break_lines, line_operators
+from briefconv.formats.pdf_lines import FontResources, GlyphEncoder, Measure, Run, Style, break_lines, line_operators
 from briefconv.formats.pdf_truetype import TrueTypeFont
 from briefconv.formats.pdf_hyphenation import hyphenator
 
@@ -78,8 +78,8 @@ def test_a_word_across_runs_stays_together(measure):
 
 
 def test_operators_switch_fonts_and_carry_the_spaces(measure):
-    encoders = {face: GlyphEncoder(font) for face, font in measure.fonts.items()}
+    fonts = FontResources(lambda key: GlyphEncoder(measure.fonts[key]))
     line = break_lines([Run("Plain ", BODY), Run("italic", ITALIC)], 500, measure)[0]
-    ops = line_operators(line, 72, 700, encoders, {"regular": "F1", "italic": "F2"})
+    ops = line_operators(line, 72, 700, fonts)
     assert ops.startswith("BT 72 700 Td /F1 11 Tf") and "/F2 11 Tf" in ops and ops.endswith("ET")
-    assert set(encoders["regular"].used().values()) >= set("Plain ")
+    assert set(fonts.encoders["regular"].used().values()) >= set("Plain ")

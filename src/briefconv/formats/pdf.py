@@ -45,7 +45,8 @@ paragraphs, rules and spaces and lays it down page by page;
 hyphenation only where a line would be loose) and writes their text operators;
 :mod:`~briefconv.formats.pdf_objects` writes the file.  It needs no PDF library.  What
 it remembers between documents is keyed on small exact inputs (a word's width, its
-hyphenation points, its glyph string), never on a document or paragraph.  This module
+hyphenation points, its glyph string, a font subset by its glyph set), never on a
+document or paragraph, and every such memo is bounded.  This module
 imports none of them: they load when a PDF is written.
 """
 

@@ -117,11 +117,6 @@ def text_family() -> TextFamily:
     return TextFamily(family, {face: TrueTypeFont(path.read_bytes(), path.name) for face, path in files.items()})
 
 
-def cid_font(language: str) -> CIDFont:
-    """The standard CJK font for ``language`` ("ko", "zh", "ja")."""
-    return CID_FONTS[language]
-
-
 # ------------------------------------------------------------- telling scripts apart
 
 

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from briefconv.formats.pdf_objects import number, rgb
 from briefconv.formats.pdf_truetype import TrueTypeFont
 
 LOOSE_LINE = 2.0  # ems of slack that make hyphenating worth it
@@ -89,19 +90,12 @@ class Line:
         """Whether a piece of the line carries a link or an anchor (most lines do not)."""
         return any(piece.style.link or piece.anchor for word in self.words for piece in word.pieces)
 
-    @property
-    def fonts(self) -> list[str]:
-        """The fonts the line uses, in the order it uses them (never a set: the writer
-        numbers fonts in the order it meets them, and the same input must give the same
-        bytes in any process, whatever its hash seed)."""
-        return list(dict.fromkeys(piece.style.font for word in self.words for piece in word.pieces))
-
     def positions(self, measure: "Measure"):
         """(piece, x) for every piece, x from the line's start: where links and anchors go."""
         x = 0.0
-        for number, word in enumerate(self.words):
-            if number:
-                x += measure.width(" ", measure.space_style(self.words[number - 1], word)) + self.space_extra
+        for index, word in enumerate(self.words):
+            if index:
+                x += measure.width(" ", measure.space_style(self.words[index - 1], word)) + self.space_extra
             for piece in word.pieces:
                 yield piece, x
                 x += piece.width
@@ -221,9 +215,9 @@ def break_lines(
     if lines:
         lines[-1].last = True
     if justify:
-        for number, each in enumerate(lines):
+        for index, each in enumerate(lines):
             if not each.last and len(each.words) > 1:
-                measure_width = width - first_indent if number == 0 else width
+                measure_width = width - first_indent if index == 0 else width
                 each.space_extra = max(0.0, (measure_width - each.width) / (len(each.words) - 1))
     return lines
 
@@ -290,16 +284,13 @@ def _cut_by_characters(word: Word, room: float, measure: Measure) -> tuple[Word,
 # ------------------------------------------------------------------ operators
 
 
-def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEncoder"],
-                   font_names: dict[str, str], measure: Measure | None = None) -> str:
+def line_operators(line: Line, x: float, y: float, fonts: "FontResources", measure: Measure | None = None) -> str:
     """The text operators that draw ``line`` with its baseline starting at (``x``, ``y``).
 
-    ``font_names`` maps a font key to its resource name (``F1``); each font's
-    :class:`GlyphEncoder` remembers which characters the document used.  A space is
-    set in the style of the word before it, widened by a ``TJ`` adjustment when the
-    line is justified.
+    A space is set in the style of the word before it (see :meth:`Measure.space_style`
+    when ``measure`` is given), widened by a ``TJ`` adjustment when the line is justified.
     """
-    out = [f"BT {_n(x)} {_n(y)} Td"]
+    out = [f"BT {number(x)} {number(y)} Td"]
     current: Style | None = None
     encoder: GlyphEncoder | None = None
     space = widen = ""
@@ -310,15 +301,16 @@ def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEnc
         if pending:
             out.append("[" + "".join(pending) + "] TJ")
             pending.clear()
-        out.append(_select(style, font_names[style.font]))
-        current, encoder = style, encoders[style.font]
+        name, encoder = fonts.use(style.font)
+        out.append(_select(style, name))
+        current = style
         space = encoder.encode(" ")
-        widen = f" {_n(-line.space_extra * 1000 / style.size)} " if line.space_extra else ""
+        widen = f" {number(-line.space_extra * 1000 / style.size)} " if line.space_extra else ""
 
-    for number, word in enumerate(line.words):
-        if number:
+    for index, word in enumerate(line.words):
+        if index:
             if measure is not None and word.pieces and current is not None:
-                wanted = measure.space_style(line.words[number - 1], word)
+                wanted = measure.space_style(line.words[index - 1], word)
                 if wanted is not current and wanted != current:  # a CJK word's space: in the next word's face
                     switch_to(wanted)
             pending.append(space)
@@ -335,10 +327,31 @@ def line_operators(line: Line, x: float, y: float, encoders: dict[str, "GlyphEnc
     return " ".join(out)
 
 
+class FontResources:
+    """The fonts a document draws with, each given an encoder and a resource name on first use.
+
+    Names go F1, F2... in the order the document first uses the fonts, so the same
+    document gives the same names (and bytes) in any process.
+    """
+
+    def __init__(self, make_encoder: Callable[[str], "GlyphEncoder"]) -> None:
+        self._make_encoder = make_encoder
+        self.encoders: dict[str, GlyphEncoder] = {}
+        self.names: dict[str, str] = {}
+
+    def use(self, key: str) -> tuple[str, "GlyphEncoder"]:
+        """The resource name and encoder of the font ``key``."""
+        encoder = self.encoders.get(key)
+        if encoder is None:
+            encoder = self.encoders[key] = self._make_encoder(key)
+            self.names[key] = f"F{len(self.names) + 1}"
+        return self.names[key], encoder
+
+
 class GlyphEncoder:
     """Text as ``<hex glyph ids>`` in one font, remembering the characters one document drew."""
 
-    _memo: dict[tuple[int, str], str] = {}  # (font, text) -> "<...>", shared by documents; bounded
+    _memo: dict[tuple[TrueTypeFont, str], str] = {}  # (font, text) -> "<...>", shared by documents; bounded
     MEMO_LIMIT = 50_000
 
     def __init__(self, font: TrueTypeFont) -> None:
@@ -347,7 +360,7 @@ class GlyphEncoder:
 
     def encode(self, text: str) -> str:
         self.texts.add(text)
-        key = (id(self.font), text)
+        key = (self.font, text)
         found = self._memo.get(key)
         if found is None:
             if len(self._memo) >= self.MEMO_LIMIT:
@@ -374,14 +387,5 @@ def _select(style: Style, resource: str) -> str:
     if found is None:
         if len(_SELECT) > 10_000:
             _SELECT.clear()
-        found = _SELECT[key] = f"/{resource} {_n(style.size)} Tf {_rgb(style.colour)} rg {_n(style.rise)} Ts"
+        found = _SELECT[key] = f"/{resource} {number(style.size)} Tf {rgb(style.colour)} rg {number(style.rise)} Ts"
     return found
-
-
-def _n(value: float) -> str:
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _rgb(colour: tuple[float, float, float]) -> str:
-    return " ".join(_n(c) for c in colour)

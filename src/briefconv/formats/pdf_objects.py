@@ -132,6 +132,11 @@ def number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def rgb(colour: tuple[float, float, float]) -> str:
+    """The three operands of an ``rg``/``RG`` colour operator."""
+    return " ".join(number(c) for c in colour)
+
+
 def _text_string(text: str) -> bytes:
     try:
         raw = text.encode("latin-1")  # PDFDocEncoding agrees with Latin-1 on these

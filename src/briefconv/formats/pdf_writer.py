@@ -13,18 +13,18 @@ destinations for the notes and headings, the outline, the document properties.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from briefconv import ir
 from briefconv.dates import iso_parts, long_date
 from briefconv.errors import warn
-from briefconv.formats.pdf_fonts import CIDFont, cid_font, cjk_language, cjk_script, text_family
+from briefconv.formats.pdf_fonts import CID_FONTS, CIDFont, cjk_language, cjk_script, text_family
 from briefconv.formats.pdf_hyphenation import hyphenator
 from briefconv.formats.pdf_lines import (
-    LINE_BREAK, GlyphEncoder, Line, Measure, Run, Style, break_lines, line_operators,
+    LINE_BREAK, FontResources, GlyphEncoder, Line, Measure, Run, Style, break_lines, line_operators,
 )
-from briefconv.formats.pdf_objects import Name, PdfFile, Ref, embed_truetype, number
+from briefconv.formats.pdf_objects import Name, PdfFile, Ref, embed_truetype, number, rgb
 from briefconv.page_options import note_kind, paper_size
 from briefconv.plaintext import plain_text
 
@@ -115,11 +115,6 @@ def series_line(meta: ir.Metadata) -> str:
 
 def author_names(meta: ir.Metadata) -> str:
     return ", ".join(a.name for a in meta.authors if a.name)
-
-
-def _styled(style: Style, **changes) -> Style:
-    return Style(**{"font": style.font, "size": style.size, "colour": style.colour, "rise": style.rise,
-                    "link": style.link, **changes})
 
 
 def _italic(font: str) -> str:
@@ -216,18 +211,18 @@ class _Typesetter:
         if isinstance(node, ir.Text):
             return self.text_runs(node.text, style, context)
         if isinstance(node, ir.Emphasis):
-            return self.runs(node.children, _styled(style, font=_italic(style.font)), context)
+            return self.runs(node.children, replace(style, font=_italic(style.font)), context)
         if isinstance(node, ir.Strong):
-            return self.runs(node.children, _styled(style, font=_bold(style.font)), context)
+            return self.runs(node.children, replace(style, font=_bold(style.font)), context)
         if isinstance(node, ir.Superscript):
-            return self.runs(node.children, _styled(style, size=style.size * SCRIPT_SIZE,
+            return self.runs(node.children, replace(style, size=style.size * SCRIPT_SIZE,
                                                     rise=style.rise + style.size * 0.4), context)
         if isinstance(node, ir.Subscript):
-            return self.runs(node.children, _styled(style, size=style.size * SCRIPT_SIZE,
+            return self.runs(node.children, replace(style, size=style.size * SCRIPT_SIZE,
                                                     rise=style.rise - style.size * 0.2), context)
         if isinstance(node, ir.Link):
             if node.url.lower().startswith(LIVE_SCHEMES):
-                return self.runs(node.children, _styled(style, link="uri:" + node.url, colour=ACCENT), context)
+                return self.runs(node.children, replace(style, link="uri:" + node.url, colour=ACCENT), context)
             return self.runs(node.children, style, context)
         if isinstance(node, ir.NoteRef):
             return self.note_ref(node.note_id, style)
@@ -235,7 +230,7 @@ class _Typesetter:
             index = self.note_index.get(node.note_id)
             if index is None:
                 return self.runs(node.children, style, context)
-            return self.runs(node.children, _styled(style, link=f"#note-{index}", colour=ACCENT), context)
+            return self.runs(node.children, replace(style, link=f"#note-{index}", colour=ACCENT), context)
         if isinstance(node, ir.LineBreak):
             return [Run(LINE_BREAK, style)]
         raise TypeError(f"not an inline node: {type(node).__name__}")
@@ -246,7 +241,7 @@ class _Typesetter:
             self.dangling.add(note_id)
             return []
         note = self.document.notes[index - 1]
-        mark = _styled(style, size=style.size * SCRIPT_SIZE, rise=style.rise + style.size * 0.35,
+        mark = replace(style, size=style.size * SCRIPT_SIZE, rise=style.rise + style.size * 0.35,
                        link=f"#note-{index}", colour=ACCENT)
         anchor = None
         if note_id not in self.anchored:
@@ -273,8 +268,8 @@ class _Typesetter:
                 language = cjk_language(run, context or text, self.meta.language)
                 key = f"cjk-{language}"
                 if key not in self.cid_fonts:
-                    self.cid_fonts[key] = cid_font(language)
-                out.append(Run(run, _styled(style, font=key), anchor if not out else None))
+                    self.cid_fonts[key] = CID_FONTS[language]
+                out.append(Run(run, replace(style, font=key), anchor if not out else None))
                 cjk.clear()
 
         for char in text:
@@ -338,7 +333,7 @@ class _Typesetter:
         place = meta.publisher.place if meta.publisher else None
         place_date = " · ".join(p for p in (place, meta.date and long_date(meta.date)) if p)
         if series or place_date:
-            left = self.para(self.text_runs(series, _styled(self.base("masthead"), font="bold")), "masthead",
+            left = self.para(self.text_runs(series, replace(self.base("masthead"), font="bold")), "masthead",
                              width=self.text_width * 0.6)
             right = self.text_para(place_date, "masthead_right", indent=self.text_width * 0.6)
             out.append(Row(left, right))
@@ -361,7 +356,7 @@ class _Typesetter:
                 out.append(self.text_para(about, "affiliation"))
         if meta.keywords:
             base = self.base("keywords")
-            runs = [Run("Keywords: ", _styled(base, font="bold"))] + self.text_runs(", ".join(meta.keywords), base)
+            runs = [Run("Keywords: ", replace(base, font="bold"))] + self.text_runs(", ".join(meta.keywords), base)
             out.append(self.para(runs, "keywords"))
         if meta.abstract:
             out.append(self.text_para(meta.abstract, "abstract"))
@@ -387,12 +382,12 @@ class _Typesetter:
         out = []
         base = self.base("foot")
         if self.meta.disclaimer:
-            out.append(self.para([Run("Disclaimer: ", _styled(base, font="bold"))]
+            out.append(self.para([Run("Disclaimer: ", replace(base, font="bold"))]
                                  + self.text_runs(self.meta.disclaimer, base), "foot"))
         licence = self.meta.licence
         if licence and (licence.text or licence.url):
             live = bool(licence.url and licence.url.lower().startswith(LIVE_SCHEMES))
-            link = _styled(base, link="uri:" + licence.url, colour=ACCENT) if live else base
+            link = replace(base, link="uri:" + licence.url, colour=ACCENT) if live else base
             if licence.text:
                 runs = self.text_runs(licence.text, base)
                 if live:
@@ -518,9 +513,8 @@ class _Typesetter:
 
     def write(self, pages: "_Pages") -> bytes:
         pdf = PdfFile(compression=1)
-        encoders = pages.encoders
         fonts: dict[str, Ref] = {}
-        for key, encoder in encoders.items():
+        for key, encoder in pages.fonts.encoders.items():
             used = encoder.used()
             if not used:
                 continue
@@ -533,7 +527,7 @@ class _Typesetter:
                 fonts[key] = embed_truetype(pdf, face, name, used, italic="italic" in key)
                 missing = [char for glyph, char in used.items() if glyph == 0 and not char.isspace()]
                 self.missing.update(missing)
-        resources = {"Font": {pages.font_names[key]: ref for key, ref in fonts.items()}}
+        resources = {"Font": {pages.fonts.names[key]: ref for key, ref in fonts.items()}}
         pages_ref = pdf.reserve()
         page_refs = [pdf.reserve() for _ in pages.pages]
         dests = {name: [page_refs[page], Name("XYZ"), round(x, 2), round(y, 2), 0]
@@ -684,13 +678,11 @@ class _Pages:
     def __init__(self, setter: _Typesetter, foot: list[Para]) -> None:
         self.setter = setter
         self.pages: list[Page] = []
-        self.encoders: dict[str, GlyphEncoder] = {}
-        self.font_names: dict[str, str] = {}
+        self.fonts = FontResources(self._new_encoder)
         self.destinations: dict[str, tuple[int, float, float]] = {}
         self.outline: list[tuple[str, int, int, float]] = []
         self.foot = foot
         self.foot_height = sum(len(p.lines) * p.style.leading + p.space_after for p in foot) + (8 if foot else 0)
-        self.running = None
         self.new_page()
 
     @property
@@ -724,8 +716,7 @@ class _Pages:
             self.new_page()
         self.y -= rule.thickness / 2
         x = self.setter.margin_x
-        self.page.content.append(f"q {_rgb(rule.colour)} RG {number(rule.thickness)} w "
-                                 f"{number(x)} {number(self.y)} m {number(x + rule.width)} {number(self.y)} l S Q")
+        self.page.content.append(_stroke(rule.colour, rule.thickness, x, x + rule.width, self.y))
         self.y -= rule.thickness / 2 + rule.space_after
         self.at_top = False
 
@@ -776,12 +767,8 @@ class _Pages:
 
     # -- drawing
 
-    def encoder(self, key: str) -> GlyphEncoder:
-        if key not in self.encoders:
-            font = self.setter.measure.fonts[key]
-            self.encoders[key] = _UCS2Encoder() if key.startswith("cjk-") else GlyphEncoder(font)
-            self.font_names[key] = f"F{len(self.font_names) + 1}"
-        return self.encoders[key]
+    def _new_encoder(self, key: str) -> GlyphEncoder:
+        return _UCS2Encoder() if key in self.setter.cid_fonts else GlyphEncoder(self.setter.measure.fonts[key])
 
     def draw_lines(self, para: Para, lines: list[Line], top: float, first: bool = True,
                    page_index: int | None = None) -> None:
@@ -795,35 +782,23 @@ class _Pages:
         if first and para.label is not None:
             text, label_style, x = para.label
             baseline = top - style.size
-            page.content.append(line_operators(
-                _label_line(text, label_style, self.setter.measure), x, baseline, self._encoders(label_style),
-                self.font_names))
+            page.content.append(line_operators(_label_line(text, label_style, self.setter.measure), x, baseline,
+                                               self.fonts))
             if para.label_link:
                 width = self.setter.measure.width(text, label_style)
                 page.links.append(((x - 1, baseline - 2, x + max(width, 8) + 1, baseline + label_style.size),
                                    para.label_link))
-        for number_, line in enumerate(lines):
-            baseline = top - style.size - style.leading * number_  # the font size under the top, then leading
+        for index, line in enumerate(lines):
+            baseline = top - style.size - style.leading * index  # the font size under the top, then leading
             x = para.x
             natural = line.width + line.space_extra * max(0, len(line.words) - 1)
             if style.align == "right":
                 x += para.width - natural
             elif style.align == "centre":
                 x += (para.width - natural) / 2
-            self._encoders_for(line)
-            page.content.append(line_operators(line, x, baseline, self.encoders, self.font_names,
-                                               self.setter.measure))
+            page.content.append(line_operators(line, x, baseline, self.fonts, self.setter.measure))
             if line.marked:
-                self.mark(line, x, baseline, top - style.leading * number_, page_index)
-
-    def _encoders(self, style: Style) -> dict[str, GlyphEncoder]:
-        self.encoder(style.font)
-        return self.encoders
-
-    def _encoders_for(self, line: Line) -> None:
-        for font in line.fonts:
-            if font not in self.encoders:
-                self.encoder(font)
+                self.mark(line, x, baseline, top - style.leading * index, page_index)
 
     def mark(self, line: Line, x: float, baseline: float, line_top: float, page_index: int) -> None:
         """Links and named destinations of ``line``."""
@@ -862,8 +837,7 @@ class _Pages:
         page = self.pages[0]
         y = setter.margin_bottom + self.foot_height - 8
         x = setter.margin_x
-        page.content.append(f"q {_rgb(GREY)} RG 0.4 w {number(x)} {number(y + 5)} m {number(x + 40 * MM)} "
-                            f"{number(y + 5)} l S Q")
+        page.content.append(_stroke(GREY, 0.4, x, x + 40 * MM, y + 5))
         for para in self.foot:  # each block's space after it, below it
             height = len(para.lines) * para.style.leading
             y -= height + para.space_after
@@ -877,15 +851,11 @@ class _Pages:
         top = setter.page_height - setter.margin_top + 9 * MM + 10
         for para in head:
             self.draw_lines(para, para.lines, top, page_index=page_index)
-        x0, x1 = setter.margin_x, setter.page_width - setter.margin_x
-        rule_y = top - 13
-        page.content.append(f"q {_rgb(ACCENT)} RG 0.5 w {number(x0)} {number(rule_y)} m {number(x1)} "
-                            f"{number(rule_y)} l S Q")
+        page.content.append(_stroke(ACCENT, 0.5, setter.margin_x, setter.page_width - setter.margin_x, top - 13))
         label = Style("regular", 9, GREY)
         line = _label_line(str(page_index + 1), label, setter.measure)
         x = setter.page_width / 2 - line.width / 2
-        page.content.append(line_operators(line, x, setter.margin_bottom - 10 * MM, self._encoders(label),
-                                           self.font_names))
+        page.content.append(line_operators(line, x, setter.margin_bottom - 10 * MM, self.fonts))
         page.content += body
 
 
@@ -895,5 +865,6 @@ def _label_line(text: str, style: Style, measure: Measure) -> Line:
     return lines[0] if lines else Line([], 0.0, True)
 
 
-def _rgb(colour: tuple) -> str:
-    return " ".join(number(c) for c in colour)
+def _stroke(colour: tuple, width: float, x0: float, x1: float, y: float) -> str:
+    """A horizontal rule from ``x0`` to ``x1`` at ``y``."""
+    return f"q {rgb(colour)} RG {number(width)} w {number(x0)} {number(y)} m {number(x1)} {number(y)} l S Q"
