@@ -38,10 +38,17 @@ def test_sample_round_trip(sample_doc):
     ('{"briefconv-ir": 1, "metadata": {"colour": "red"}}', "unknown key"),
     ('{"briefconv-ir": 1, "blocks": [{"type": "heading", "children": []}]}', "missing a field"),
     ("{", "not JSON"),
+    ('{"briefconv-ir": 1, "metadata": {"title": "A \\ud800 title"}}', r"metadata.title: a \\u escape gives half"),
+    ('{"briefconv-ir": 1, "metadata": {"extra": {"k": "\\uDC00"}}}', r"metadata.extra.k: a \\u escape gives half"),
 ])
 def test_malformed_json_is_an_input_error(text, problem):
     with pytest.raises(InputError, match=problem):
         document_from_json(text)
+
+
+def test_an_escaped_surrogate_pair_is_one_character():
+    document = document_from_json('{"briefconv-ir": 1, "metadata": {"title": "A \\ud83d\\ude00"}}')
+    assert document.metadata.title == "A \U0001F600"
 
 
 def test_deeply_nested_json_is_refused():

@@ -94,6 +94,19 @@ def test_an_escape_or_a_date_out_of_range_is_an_input_error(source):
         markdown_yaml.load(source)
 
 
+@pytest.mark.parametrize("source", ['title: "\\ud83d\\ude00 A"\n', 'title: [a, "\\ud83d\\ude00"]\nx: {"\\ud83d\\ude00": 1}\n'])
+def test_an_escaped_surrogate_pair_is_read_as_one_character(source):
+    value = markdown_yaml.load(source)
+    assert "\U0001F600" in str(value)
+    assert not any(0xD800 <= ord(char) <= 0xDFFF for char in str(value))
+
+
+@pytest.mark.parametrize("source", ['title: "Bad \\ud800 title"\n', 'title: [a, "\\udc00"]\n'])
+def test_half_a_surrogate_pair_is_an_input_error(source):
+    with pytest.raises(InputError, match="half a surrogate pair"):
+        markdown_yaml.load(source)
+
+
 def test_hand_written_front_matter_is_read_as_pyyaml_reads_it_without_pyyaml():
     source = ("title: A Brief\nauthor: [Ann Lee, Bo Kim]\ndate: 2026-03-04\nkeywords: [trade, 2026, yes]\n"
               "draft: false\nseries:\n  name: In Focus\n  number: 3\nabstract: ~\n")

@@ -103,7 +103,25 @@ def document_from_json(text: str) -> ir.Document:
         raise InputError(f"not a briefconv document (no {VERSION_KEY!r} key)")
     if data[VERSION_KEY] != FORMAT_VERSION:
         raise InputError(f"briefconv JSON version {data[VERSION_KEY]!r} is not supported (expected {FORMAT_VERSION})")
+    if "\\ud" in text.lower():  # json.loads keeps a lone "\\udXXX" as a surrogate no writer can encode
+        try:
+            _refuse_half_characters(data, "")
+        except RecursionError:
+            raise InputError("JSON nested too deeply") from None
     return _dataclass(ir.Document, data, "", 0)
+
+
+def _refuse_half_characters(data: Any, path: str) -> None:
+    if isinstance(data, str):
+        if any("\ud800" <= char <= "\udfff" for char in data):
+            _fail(path, "a \\u escape gives half a surrogate pair, not a character")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _refuse_half_characters(key, path)
+            _refuse_half_characters(value, f"{path}.{key}")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _refuse_half_characters(value, f"{path}[{index}]")
 
 
 def read_json(data: bytes, options: Mapping[str, str]) -> ir.Document:

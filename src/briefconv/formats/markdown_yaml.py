@@ -54,6 +54,7 @@ _ESCAPES = {
     "_": "\xa0", "L": "\u2028", "P": "\u2029",
 }
 _CODE_LENGTHS = {"x": 2, "u": 4, "U": 8}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load(source: str) -> Any:
@@ -63,9 +64,34 @@ def load(source: str) -> Any:
     Markdown file (the block starts on line 2, after its opening ``---``).
     """
     try:
-        return _read_plain_block(source)
+        value = _read_plain_block(source)
     except (_NotPlain, RecursionError):  # nesting too deep for this reader: PyYAML decides
-        return _load_with_pyyaml(source)
+        value = _load_with_pyyaml(source)
+    if "\\" in source:  # "\\ud83d\\ude00" is read as two UTF-16 halves, not one character
+        value = _whole_characters(value)
+    return value
+
+
+def _whole_characters(value: Any) -> Any:
+    """``value`` with its escaped surrogate pairs joined into characters.
+
+    Both readers leave each ``\\uD8xx``/``\\uDCxx`` escape a lone surrogate, which no
+    writer can encode.  As in JSON, a high and a low half make one character; a half
+    alone stands for nothing and is refused.
+    """
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return value
+        try:
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise InputError("invalid YAML metadata block: a \\u escape gives half a surrogate pair, "
+                             "not a character") from None
+    if isinstance(value, dict):
+        return {_whole_characters(key): _whole_characters(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_characters(item) for item in value]
+    return value
 
 
 def _load_with_pyyaml(source: str) -> Any:
