@@ -83,3 +83,22 @@ def test_operators_switch_fonts_and_carry_the_spaces(measure):
     ops = line_operators(line, 72, 700, fonts)
     assert ops.startswith("BT 72 700 Td /F1 11 Tf") and "/F2 11 Tf" in ops and ops.endswith("ET")
     assert set(fonts.encoders["regular"].used().values()) >= set("Plain ")
+
+
+def test_white_space_of_every_kind_breaks_words_but_no_break_spaces_do_not(measure):
+    lines = break_lines([Run(" Two  spaces,\ta tab,\nan em\u2003space, 10\u00a0km and\u202f!", BODY)], 1000, measure)
+    assert [w.text for w in lines[0].words] == ["Two", "spaces,", "a", "tab,", "an", "em", "space,", "10\u00a0km",
+                                               "and\u202f!"]
+
+
+def test_a_line_is_drawn_alike_whether_its_styles_are_shared_or_only_equal(measure):
+    # most lines take a quicker path: one style object throughout
+    def operators(styles):
+        fonts = FontResources(lambda key: GlyphEncoder(measure.fonts[key]))
+        runs = [Run(word + " ", style) for word, style in zip(PARAGRAPH.split()[:30], styles)]
+        line = break_lines(runs, 300, measure)[0]
+        return line_operators(line, 72, 700, fonts, measure)
+
+    shared = operators([BODY] * 30)
+    assert shared == operators([Style("regular", 11) for _ in range(30)])
+    assert "Tw" not in shared and " -" in shared  # justified by TJ adjustments

@@ -107,17 +107,32 @@ class Measure:
     def __init__(self, fonts: dict[str, TrueTypeFont], limit: int = 50_000) -> None:
         self.fonts = fonts
         self.no_spaces = {key for key, font in fonts.items() if getattr(font, "no_spaces", False)}
-        self._memo: dict[tuple[str, str], float] = {}
+        self._ems: dict[str, dict[str, float]] = {key: {} for key in fonts}  # font -> text -> width in ems
+        self._remembered = 0
         self._limit = limit
 
     def width(self, text: str, style: Style) -> float:
-        key = (style.font, text)
-        em = self._memo.get(key)
+        em = self._ems[style.font].get(text)
         if em is None:
-            if len(self._memo) >= self._limit:
-                self._memo.clear()
-            em = self._memo[key] = self.fonts[style.font].text_width(text)
+            em = self._learn(text, style.font)
         return em * style.size
+
+    def widths(self, texts: list[str], style: Style) -> list[float]:
+        """The width of each of ``texts`` (a paragraph's words: one look-up each, most known)."""
+        ems, size = self._ems[style.font], style.size
+        try:
+            return [ems[text] * size for text in texts]
+        except KeyError:
+            return [self.width(text, style) for text in texts]
+
+    def _learn(self, text: str, font: str) -> float:
+        if self._remembered >= self._limit:
+            for ems in self._ems.values():
+                ems.clear()
+            self._remembered = 0
+        self._remembered += 1
+        em = self._ems[font][text] = self.fonts[font].text_width(text)
+        return em
 
     def space_style(self, before: Word, after: Word) -> Style:
         """The style of the space between two words: the first's, unless its font sets no
@@ -131,8 +146,7 @@ class Measure:
 def words_of(runs: Sequence[Run], measure: Measure) -> list[Word]:
     """The paragraph's words; white space between them dropped."""
     words: list[Word] = []
-    pieces: list[Piece] = []
-    width = measure.width
+    pieces: list[Piece] = []  # the word being put together, which may go on into the next run
     for run in runs:
         if run.text == LINE_BREAK:
             if pieces:
@@ -141,17 +155,26 @@ def words_of(runs: Sequence[Run], measure: Measure) -> list[Word]:
             words.append(Word([], 0.0, hard_break=True))
             continue
         style = run.style
-        for index, part in enumerate(_SPACES.split(run.text)):
-            if index and pieces:  # white space came before this part
-                words.append(_word(pieces))
-                pieces = []
-            if part:
-                pieces.append(Piece(part, style, width(part, style), run.anchor if index == 0 else None))
-            elif index == 0 and run.anchor:
-                pieces.append(Piece("", style, 0.0, run.anchor))
+        parts = _split_at_spaces(run.text)  # [word start or "", whole words..., word end or ""]
+        widths = measure.widths(parts, style)
+        if parts[0] or run.anchor:
+            pieces.append(Piece(parts[0], style, widths[0], run.anchor))
+        if len(parts) == 1:
+            continue
+        if pieces:
+            words.append(_word(pieces))
+        words += [Word([Piece(part, style, width)], width) for part, width in zip(parts[1:-1], widths[1:-1])]
+        pieces = [Piece(parts[-1], style, widths[-1])] if parts[-1] else []
     if pieces:
         words.append(_word(pieces))
     return words
+
+
+def _split_at_spaces(text: str) -> list[str]:
+    """``text`` cut at its breakable white space, with "" first or last where it starts or ends with some."""
+    if text.isprintable() and "  " not in text:  # nothing but single ASCII spaces, as in most text
+        return text.split(" ")
+    return _SPACES.split(text)
 
 
 def _word(pieces: list[Piece]) -> Word:
@@ -175,7 +198,8 @@ def break_lines(
     line_width = 0.0
     index = 0
     available = width - first_indent
-    spaces: dict[int, float] = {}  # the width of a space in each style met, by identity (styles are shared)
+    no_spaces = measure.no_spaces
+    space_style, space_width = None, 0.0  # the last space measured: most are in the same style
     while index < len(words):
         word = words[index]
         if word.hard_break:
@@ -183,13 +207,14 @@ def break_lines(
             line, line_width, available = [], 0.0, width
             index += 1
             continue
+        space = 0.0
         if line:
-            before = measure.space_style(line[-1], word) if word.pieces else line[-1].pieces[-1].style
-            space = spaces.get(id(before))
-            if space is None:
-                space = spaces[id(before)] = measure.width(" ", before)
-        else:
-            space = 0.0
+            style = line[-1].pieces[-1].style
+            if style.font in no_spaces:  # as Measure.space_style: the next word's
+                style = word.pieces[0].style
+            if style is not space_style:
+                space_style, space_width = style, measure.width(" ", style)
+            space = space_width
         if line_width + space + word.width <= available + 0.01:
             line.append(word)
             line_width += space + word.width
@@ -290,6 +315,9 @@ def line_operators(line: Line, x: float, y: float, fonts: "FontResources", measu
     A space is set in the style of the word before it (see :meth:`Measure.space_style`
     when ``measure`` is given), widened by a ``TJ`` adjustment when the line is justified.
     """
+    style = _one_style(line.words)
+    if style is not None and (measure is None or style.font not in measure.no_spaces):
+        return _plain_line_operators(line, x, y, fonts, style)
     out = [f"BT {number(x)} {number(y)} Td"]
     current: Style | None = None
     encoder: GlyphEncoder | None = None
@@ -327,6 +355,27 @@ def line_operators(line: Line, x: float, y: float, fonts: "FontResources", measu
     return " ".join(out)
 
 
+def _one_style(words: list[Word]) -> Style | None:
+    """The style of a line whose words are each one piece of text in that style; else None."""
+    if not words or not words[0].pieces:
+        return None
+    style = words[0].pieces[0].style
+    for word in words:
+        if len(word.pieces) != 1 or word.pieces[0].style is not style or not word.pieces[0].text:
+            return None
+    return style
+
+
+def _plain_line_operators(line: Line, x: float, y: float, fonts: "FontResources", style: Style) -> str:
+    """:func:`line_operators` for a line in one style, most of them: one font, one ``TJ``."""
+    name, encoder = fonts.use(style.font)
+    glue = encoder.encode(" ")
+    if line.space_extra:
+        glue += f" {number(-line.space_extra * 1000 / style.size)} "
+    glyphs = glue.join(encoder.encode_all([word.pieces[0].text for word in line.words]))
+    return f"BT {number(x)} {number(y)} Td {_select(style, name)} [{glyphs}] TJ ET"
+
+
 class FontResources:
     """The fonts a document draws with, each given an encoder and a resource name on first use.
 
@@ -351,22 +400,39 @@ class FontResources:
 class GlyphEncoder:
     """Text as ``<hex glyph ids>`` in one font, remembering the characters one document drew."""
 
-    _memo: dict[tuple[TrueTypeFont, str], str] = {}  # (font, text) -> "<...>", shared by documents; bounded
-    MEMO_LIMIT = 50_000
+    _memos: dict[TrueTypeFont, dict[str, str]] = {}  # font -> text -> "<...>", shared by documents
+    _remembered = 0
+    MEMO_LIMIT = 50_000  # texts remembered in all fonts together
 
     def __init__(self, font: TrueTypeFont) -> None:
         self.font = font
         self.texts: set[str] = set()
+        self._hexes = self._memos.setdefault(font, {})
 
     def encode(self, text: str) -> str:
         self.texts.add(text)
-        key = (self.font, text)
-        found = self._memo.get(key)
+        found = self._hexes.get(text)
         if found is None:
-            if len(self._memo) >= self.MEMO_LIMIT:
-                self._memo.clear()
-            glyph = self.font.glyph
-            found = self._memo[key] = "<" + "".join(f"{glyph(char):04X}" for char in text) + ">"
+            found = self._learn(text)
+        return found
+
+    def encode_all(self, texts: list[str]) -> list[str]:
+        """:meth:`encode` each of ``texts``."""
+        self.texts.update(texts)
+        hexes = self._hexes
+        try:
+            return [hexes[text] for text in texts]
+        except KeyError:
+            return [hexes.get(text) or self._learn(text) for text in texts]
+
+    def _learn(self, text: str) -> str:
+        if GlyphEncoder._remembered >= self.MEMO_LIMIT:
+            for hexes in self._memos.values():
+                hexes.clear()
+            GlyphEncoder._remembered = 0
+        GlyphEncoder._remembered += 1
+        glyph = self.font.glyph
+        found = self._hexes[text] = "<" + "".join(f"{glyph(char):04X}" for char in text) + ">"
         return found
 
     def used(self) -> dict[int, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from briefconv.formats.pdf_truetype import TrueTypeFont
 
@@ -96,40 +96,87 @@ class PdfFile:
 
 # ----------------------------------------------------------------- serializing
 
+_NOT_PDFDOC = re.compile(rb"[\x7f-\xa0]")  # where PDFDocEncoding and Latin-1 differ
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.+*-]+")
 _NAME_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+*")
 
 
 def serialize(value: object) -> bytes:
+    """``value`` in PDF syntax (see the module's docstring for the mapping)."""
+    out: list[str] = []
+    _write(value, out)
+    return "".join(out).encode("latin-1")  # one character per byte: names and strings are escaped
+
+
+def _write(value: object, out: list[str]) -> None:
+    leaf = _LEAVES.get(type(value))
+    if leaf is not None:
+        out.append(leaf(value))
+    elif type(value) is list or type(value) is tuple:
+        out.append("[")
+        for index, item in enumerate(value):  # type: ignore[arg-type]
+            if index:
+                out.append(" ")
+            leaf = _LEAVES.get(type(item))
+            if leaf is not None:  # no call for a number in an array: /W holds hundreds
+                out.append(leaf(item))
+            else:
+                _write(item, out)
+        out.append("]")
+    elif type(value) is dict:
+        out.append("<< ")
+        for index, (key, item) in enumerate(value.items()):  # type: ignore[attr-defined]
+            out.append(f" {_name(key)} " if index else f"{_name(key)} ")
+            _write(item, out)
+        out.append(" >>")
+    else:
+        _write_other(value, out)
+
+
+def _write_other(value: object, out: list[str]) -> None:
+    """The rarer values, and subclasses of the common ones."""
     if isinstance(value, Ref):
-        return b"%d 0 R" % value
-    if isinstance(value, Name):
-        if _PLAIN_NAME.fullmatch(value):  # nearly every name: no escaping to do
-            return b"/" + value.encode("ascii")
-        return b"/" + b"".join(bytes([c]) if c in _NAME_SAFE else b"#%02X" % c for c in value.encode("utf-8"))
-    if isinstance(value, bool):
-        return b"true" if value else b"false"
-    if isinstance(value, int):
-        return b"%d" % value
-    if isinstance(value, float):
-        return number(value).encode("ascii")
-    if isinstance(value, str):
-        return _text_string(value)
-    if isinstance(value, (bytes, bytearray)):
-        return b"<" + bytes(value).hex().upper().encode("ascii") + b">"
-    if isinstance(value, dict):
-        return b"<< " + b" ".join(serialize(Name(key)) + b" " + serialize(item) for key, item in value.items()) + b" >>"
-    if isinstance(value, (list, tuple)):
-        return b"[" + b" ".join(serialize(item) for item in value) + b"]"
-    if value is None:
-        return b"null"
-    raise TypeError(f"no PDF form for {type(value).__name__}")
+        out.append(_ref(value))
+    elif isinstance(value, Name):
+        out.append(_name(value))
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif isinstance(value, int):
+        out.append(str(int(value)))
+    elif isinstance(value, float):
+        out.append(number(value))
+    elif isinstance(value, str):
+        out.append(_text_string(value).decode("latin-1"))
+    elif isinstance(value, (bytes, bytearray)):
+        out.append("<" + bytes(value).hex().upper() + ">")
+    elif isinstance(value, dict):
+        _write(dict(value), out)
+    elif isinstance(value, (list, tuple)):
+        _write(list(value), out)
+    elif value is None:
+        out.append("null")
+    else:
+        raise TypeError(f"no PDF form for {type(value).__name__}")
+
+
+def _ref(ref: Ref) -> str:
+    return f"{int(ref)} 0 R"
+
+
+def _name(name: str) -> str:
+    if _PLAIN_NAME.fullmatch(name):  # nearly every name: no escaping to do
+        return "/" + name
+    return "/" + "".join(chr(c) if c in _NAME_SAFE else f"#{c:02X}" for c in name.encode("utf-8"))
 
 
 def number(value: float) -> str:
     """``value`` with at most three decimals and no exponent, as PDF readers require."""
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# the exact types of nearly all the values a PDF file holds, and how each is written
+_LEAVES: dict[type, Callable[[Any], str]] = {int: str, float: number, Name: _name, Ref: _ref}
 
 
 def rgb(colour: tuple[float, float, float]) -> str:
@@ -140,7 +187,7 @@ def rgb(colour: tuple[float, float, float]) -> str:
 def _text_string(text: str) -> bytes:
     try:
         raw = text.encode("latin-1")  # PDFDocEncoding agrees with Latin-1 on these
-        if any(0x7F <= c < 0xA1 for c in raw):
+        if _NOT_PDFDOC.search(raw):
             raise UnicodeEncodeError("latin-1", text, 0, 1, "differs from PDFDocEncoding")
     except UnicodeEncodeError:
         raw = b"\xfe\xff" + text.encode("utf-16-be")

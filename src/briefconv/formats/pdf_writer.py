@@ -627,6 +627,9 @@ class _UCS2Encoder(GlyphEncoder):
         self.texts.add(text)
         return "<" + "".join(f"{ord(c):04X}" if ord(c) <= 0xFFFF else "FFFD" for c in text) + ">"
 
+    def encode_all(self, texts: list[str]) -> list[str]:
+        return [self.encode(text) for text in texts]
+
     def used(self) -> dict[int, str]:
         return {ord(c): c for c in set("".join(self.texts))}
 
