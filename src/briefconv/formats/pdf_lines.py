@@ -264,9 +264,12 @@ def _split_word(word: Word, room: float, measure: Measure, hyphenate, loose: boo
             return None, None
         candidates += [(m.start(), "") for m in _URL_BREAK.finditer(text)
                        if 0 < m.start() and text[m.start():].strip(_PUNCTUATION)]  # never a lone "." carried
-    single = len(word.pieces) == 1  # most words: measure a candidate without cutting it first
+    single = len(word.pieces) == 1
     for cut, mark in sorted(set(candidates), reverse=True):
+        # measured before cutting: most candidates do not fit (a URL has dozens)
         if single and measure.width(text[:cut] + mark, word.pieces[0].style) > room + 0.01:
+            continue
+        if not single and _head_width(word, cut, measure) > room + 0.01:
             continue
         head, tail = _cut(word, cut, measure)
         if mark:
@@ -276,6 +279,20 @@ def _split_word(word: Word, room: float, measure: Measure, hyphenate, loose: boo
         if head.width <= room + 0.01:
             return head, tail
     return None, None
+
+
+def _head_width(word: Word, position: int, measure: Measure) -> float:
+    """The width of the first ``position`` characters of ``word`` (as :func:`_cut` would make them)."""
+    width, seen = 0.0, 0
+    for piece in word.pieces:
+        end = seen + len(piece.text)
+        if end > position:
+            if seen < position:
+                width += measure.width(piece.text[:position - seen], piece.style)
+            break
+        width += piece.width
+        seen = end
+    return width
 
 
 def _cut(word: Word, position: int, measure: Measure) -> tuple[Word, Word]:
