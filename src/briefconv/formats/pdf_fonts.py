@@ -61,11 +61,10 @@ class TextFamily:
     def covered(self) -> frozenset[str]:
         return frozenset(map(chr, self.faces["regular"].cmap))
 
-    def covers(self, char: str) -> bool:
-        return ord(char) in self.faces["regular"].cmap
-
-    def covers_all(self, text: str) -> bool:
-        return self.covered.issuperset(text)
+    def lacking(self, text: str) -> set[str]:
+        """The characters of ``text`` the family has no glyph for, white space aside."""
+        lacking = set(text).difference(self.covered)
+        return {char for char in lacking if not char.isspace()} if lacking else lacking
 
 
 def pt_serif_files() -> dict[str, Path] | None:

@@ -13,6 +13,8 @@ destinations for the notes and headings, the outline, the document properties.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
@@ -251,7 +253,8 @@ class _Typesetter:
 
     def text_runs(self, text: str, style: Style, context: str = "", anchor: str | None = None) -> list[Run]:
         """``text`` in ``style``, characters the face lacks sent to a CJK font or noted missing."""
-        if self.family.covers_all(text.replace("\n", "").replace("\t", "")):
+        lacking = self.family.lacking(text)
+        if not lacking:
             return [Run(text, style, anchor)]
         out: list[Run] = []
         plain: list[str] = []
@@ -272,17 +275,21 @@ class _Typesetter:
                 out.append(Run(run, replace(style, font=key), anchor if not out else None))
                 cjk.clear()
 
-        for char in text:
-            if char.isspace() or self.family.covers(char):  # spaces stay in the text face
-                flush_cjk()
-                plain.append(char)
-            elif cjk_script(char):
-                flush_plain()
-                cjk.append(char)
-            else:
-                self.missing.add(char)
-                flush_cjk()
-                plain.append(char)
+        # stretches the face covers alternate with stretches of what it lacks (spaces are covered)
+        for index, stretch in enumerate(re.split(f"([{re.escape(''.join(sorted(lacking)))}]+)", text)):
+            if index % 2 == 0:
+                if stretch:
+                    flush_cjk()
+                    plain.append(stretch)
+                continue
+            for char in stretch:
+                if cjk_script(char):
+                    flush_plain()
+                    cjk.append(char)
+                else:
+                    self.missing.add(char)
+                    flush_cjk()
+                    plain.append(char)
         flush_plain()
         flush_cjk()
         return out
