@@ -169,10 +169,18 @@ def _name(name: str) -> str:
     return "/" + "".join(chr(c) if c in _NAME_SAFE else f"#{c:02X}" for c in name.encode("utf-8"))
 
 
+_NUMBERS: dict[float, str] = {}  # a page's baselines and margins recur on every page
+
+
 def number(value: float) -> str:
     """``value`` with at most three decimals and no exponent, as PDF readers require."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    text = _NUMBERS.get(value)
+    if text is None:
+        if len(_NUMBERS) >= 10_000:
+            _NUMBERS.clear()
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+        text = _NUMBERS[value] = "0" if text in ("-0", "") else text
+    return text
 
 
 # the exact types of nearly all the values a PDF file holds, and how each is written
