@@ -93,12 +93,18 @@ class Line:
     def positions(self, measure: "Measure"):
         """(piece, x) for every piece, x from the line's start: where links and anchors go."""
         x = 0.0
-        for index, word in enumerate(self.words):
-            if index:
-                x += measure.width(" ", measure.space_style(self.words[index - 1], word)) + self.space_extra
+        previous: Word | None = None
+        space_style, space_width = None, 0.0  # the last space measured: most are in the same style
+        for word in self.words:
+            if previous is not None:
+                style = measure.space_style(previous, word)
+                if style is not space_style:
+                    space_style, space_width = style, measure.width(" ", style)
+                x += space_width + self.space_extra
             for piece in word.pieces:
                 yield piece, x
                 x += piece.width
+            previous = word
 
 
 class Measure:
