@@ -163,10 +163,20 @@ def _ref(ref: Ref) -> str:
     return f"{int(ref)} 0 R"
 
 
+_NAMES: dict[str, str] = {}  # "Type" -> "/Type": a file writes the same few dozen names again and again
+
+
 def _name(name: str) -> str:
-    if _PLAIN_NAME.fullmatch(name):  # nearly every name: no escaping to do
-        return "/" + name
-    return "/" + "".join(chr(c) if c in _NAME_SAFE else f"#{c:02X}" for c in name.encode("utf-8"))
+    written = _NAMES.get(name)
+    if written is None:
+        if len(_NAMES) >= 10_000:
+            _NAMES.clear()
+        if _PLAIN_NAME.fullmatch(name):  # nearly every name: no escaping to do
+            written = "/" + name
+        else:
+            written = "/" + "".join(chr(c) if c in _NAME_SAFE else f"#{c:02X}" for c in name.encode("utf-8"))
+        _NAMES[name] = written
+    return written
 
 
 _NUMBERS: dict[float, str] = {}  # a page's baselines and margins recur on every page
