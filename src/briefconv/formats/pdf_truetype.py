@@ -21,6 +21,7 @@ file still fails with :class:`FontError`, never with an index error deep inside.
 
 from __future__ import annotations
 
+import functools
 import struct
 from typing import Iterable
 
@@ -33,6 +34,18 @@ _WE_HAVE_A_SCALE = 0x0008
 _MORE_COMPONENTS = 0x0020
 _WE_HAVE_AN_X_AND_Y_SCALE = 0x0040
 _WE_HAVE_A_TWO_BY_TWO = 0x0080
+
+
+class _CharAdvances(dict):
+    """Character -> advance width in font units, filled in as characters are met."""
+
+    def __init__(self, font: "TrueTypeFont") -> None:
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> int:
+        advance = self[char] = self.font.advances[self.font.cmap.get(ord(char), 0)]
+        return advance
 
 
 class FontError(ValueError):
@@ -134,8 +147,11 @@ class TrueTypeFont:
 
     def text_width(self, text: str) -> float:
         """The width of ``text`` in ems (multiply by the point size), without kerning."""
-        advances, cmap = self.advances, self.cmap
-        return sum(advances[cmap.get(ord(char), 0)] for char in text) / self.units_per_em
+        return sum(map(self._char_advances.__getitem__, text)) / self.units_per_em
+
+    @functools.cached_property
+    def _char_advances(self) -> dict[str, int]:
+        return _CharAdvances(self)
 
     # ------------------------------------------------------------------ subsets
 
