@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from briefconv.formats.pdf_objects import number, rgb
 from briefconv.formats.pdf_truetype import TrueTypeFont
@@ -39,9 +39,12 @@ _PUNCTUATION = "\"'“”‘’()[]{}.,;:!?…«»"
 _SPACES = re.compile(r"[ \t\n\r\u2000-\u200a\u205f\u3000]+")
 
 
-@dataclass(frozen=True)
-class Style:
-    """How a run is set.  ``font`` is a key of the writer's fonts; ``link`` is ``uri:…`` or ``#name``."""
+class Style(NamedTuple):
+    """How a run is set.  ``font`` is a key of the writer's fonts; ``link`` is ``uri:…`` or ``#name``.
+
+    A tuple, so that comparing and hashing styles (which the drawing does for every
+    change of font) happens in C.
+    """
 
     font: str
     size: float
@@ -50,8 +53,7 @@ class Style:
     link: str | None = None
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     text: str
     style: Style
     anchor: str | None = None  # a destination named at the run's start (a note's reference)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from briefconv import ir
@@ -213,18 +213,18 @@ class _Typesetter:
         if isinstance(node, ir.Text):
             return self.text_runs(node.text, style, context)
         if isinstance(node, ir.Emphasis):
-            return self.runs(node.children, replace(style, font=_italic(style.font)), context)
+            return self.runs(node.children, style._replace(font=_italic(style.font)), context)
         if isinstance(node, ir.Strong):
-            return self.runs(node.children, replace(style, font=_bold(style.font)), context)
+            return self.runs(node.children, style._replace(font=_bold(style.font)), context)
         if isinstance(node, ir.Superscript):
-            return self.runs(node.children, replace(style, size=style.size * SCRIPT_SIZE,
+            return self.runs(node.children, style._replace(size=style.size * SCRIPT_SIZE,
                                                     rise=style.rise + style.size * 0.4), context)
         if isinstance(node, ir.Subscript):
-            return self.runs(node.children, replace(style, size=style.size * SCRIPT_SIZE,
+            return self.runs(node.children, style._replace(size=style.size * SCRIPT_SIZE,
                                                     rise=style.rise - style.size * 0.2), context)
         if isinstance(node, ir.Link):
             if node.url.lower().startswith(LIVE_SCHEMES):
-                return self.runs(node.children, replace(style, link="uri:" + node.url, colour=ACCENT), context)
+                return self.runs(node.children, style._replace(link="uri:" + node.url, colour=ACCENT), context)
             return self.runs(node.children, style, context)
         if isinstance(node, ir.NoteRef):
             return self.note_ref(node.note_id, style)
@@ -232,7 +232,7 @@ class _Typesetter:
             index = self.note_index.get(node.note_id)
             if index is None:
                 return self.runs(node.children, style, context)
-            return self.runs(node.children, replace(style, link=f"#note-{index}", colour=ACCENT), context)
+            return self.runs(node.children, style._replace(link=f"#note-{index}", colour=ACCENT), context)
         if isinstance(node, ir.LineBreak):
             return [Run(LINE_BREAK, style)]
         raise TypeError(f"not an inline node: {type(node).__name__}")
@@ -243,7 +243,7 @@ class _Typesetter:
             self.dangling.add(note_id)
             return []
         note = self.document.notes[index - 1]
-        mark = replace(style, size=style.size * SCRIPT_SIZE, rise=style.rise + style.size * 0.35,
+        mark = style._replace(size=style.size * SCRIPT_SIZE, rise=style.rise + style.size * 0.35,
                        link=f"#note-{index}", colour=ACCENT)
         anchor = None
         if note_id not in self.anchored:
@@ -272,7 +272,7 @@ class _Typesetter:
                 key = f"cjk-{language}"
                 if key not in self.cid_fonts:
                     self.cid_fonts[key] = CID_FONTS[language]
-                out.append(Run(run, replace(style, font=key), anchor if not out else None))
+                out.append(Run(run, style._replace(font=key), anchor if not out else None))
                 cjk.clear()
 
         # stretches the face covers alternate with stretches of what it lacks (spaces are covered)
@@ -340,7 +340,7 @@ class _Typesetter:
         place = meta.publisher.place if meta.publisher else None
         place_date = " · ".join(p for p in (place, meta.date and long_date(meta.date)) if p)
         if series or place_date:
-            left = self.para(self.text_runs(series, replace(self.base("masthead"), font="bold")), "masthead",
+            left = self.para(self.text_runs(series, self.base("masthead")._replace(font="bold")), "masthead",
                              width=self.text_width * 0.6)
             right = self.text_para(place_date, "masthead_right", indent=self.text_width * 0.6)
             out.append(Row(left, right))
@@ -363,7 +363,7 @@ class _Typesetter:
                 out.append(self.text_para(about, "affiliation"))
         if meta.keywords:
             base = self.base("keywords")
-            runs = [Run("Keywords: ", replace(base, font="bold"))] + self.text_runs(", ".join(meta.keywords), base)
+            runs = [Run("Keywords: ", base._replace(font="bold"))] + self.text_runs(", ".join(meta.keywords), base)
             out.append(self.para(runs, "keywords"))
         if meta.abstract:
             out.append(self.text_para(meta.abstract, "abstract"))
@@ -389,12 +389,12 @@ class _Typesetter:
         out = []
         base = self.base("foot")
         if self.meta.disclaimer:
-            out.append(self.para([Run("Disclaimer: ", replace(base, font="bold"))]
+            out.append(self.para([Run("Disclaimer: ", base._replace(font="bold"))]
                                  + self.text_runs(self.meta.disclaimer, base), "foot"))
         licence = self.meta.licence
         if licence and (licence.text or licence.url):
             live = bool(licence.url and licence.url.lower().startswith(LIVE_SCHEMES))
-            link = replace(base, link="uri:" + licence.url, colour=ACCENT) if live else base
+            link = base._replace(link="uri:" + licence.url, colour=ACCENT) if live else base
             if licence.text:
                 runs = self.text_runs(licence.text, base)
                 if live:
