@@ -672,6 +672,9 @@ def test_zip_of_26_briefs_to_docx_and_jats(tmp_path, cli):
         xml = [n for n in names if n.endswith(".xml")]
         assert len(docx) == 26 and len(xml) == 26
         assert "series/2026/brief-25.docx" in names and "series/brief-14.xml" in names
+        # a DOCX is a zip already: stored as it is; the XML is deflated
+        assert {archive.getinfo(n).compress_type for n in docx} == {zipfile.ZIP_STORED}
+        assert {archive.getinfo(n).compress_type for n in xml} == {zipfile.ZIP_DEFLATED}
         import docx as python_docx
         opened = python_docx.Document(io.BytesIO(archive.read("brief-00.docx")))
         assert any(p.text.strip() for p in opened.paragraphs)
