@@ -22,6 +22,7 @@ that text extraction gives the characters back.
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from typing import Any, Callable, Mapping
 
@@ -100,12 +101,11 @@ class PdfFile:
         entries.update((number, (2, object_stream, index)) for index, number in enumerate(packed))
         entries[xref_number] = (1, position, 0)
         written = b"".join(out[1:])
-        digest = b"".join(zlib.crc32(written, seed).to_bytes(4, "big") for seed in range(4))
-        index_bytes = 2 if len(packed) <= 0xFFFF else 4
-        rows = b"".join(kind.to_bytes(1, "big") + field.to_bytes(4, "big") + last.to_bytes(index_bytes, "big")
-                        for kind, field, last in (entries[number] for number in range(xref_number + 1)))
-        rows = zlib.compress(rows, self.compression)
-        trailer = {"Type": Name("XRef"), "Size": xref_number + 1, "W": [1, 4, index_bytes], "Root": root,
+        digest = struct.pack(">IIQ", zlib.crc32(written), zlib.adler32(written), len(written))
+        row = struct.Struct(">BIH" if len(packed) <= 0xFFFF else ">BII")
+        rows = zlib.compress(b"".join([row.pack(*entries[number]) for number in range(xref_number + 1)]),
+                             self.compression)
+        trailer = {"Type": Name("XRef"), "Size": xref_number + 1, "W": [1, 4, row.size - 5], "Root": root,
                    "ID": [digest, digest], "Filter": Name("FlateDecode"), "Length": len(rows)}
         if info is not None:
             trailer["Info"] = info
