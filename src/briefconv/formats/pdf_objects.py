@@ -115,12 +115,13 @@ class PdfFile:
 
     def _object_stream(self, numbers: list[int]) -> bytes:
         """The body of an object stream holding the objects ``numbers`` (PDF 7.5.7)."""
+        bodies: list[bytes] = [self._bodies[number] for number in numbers]  # type: ignore[misc]
         heads, offset = [], 0
-        for number in numbers:
+        for number, body in zip(numbers, bodies):
             heads.append(b"%d %d" % (number, offset))
-            offset += len(self._bodies[number]) + 1  # type: ignore[arg-type]
+            offset += len(body) + 1
         first = b" ".join(heads) + b"\n"
-        data = zlib.compress(first + b"\n".join(self._bodies[number] for number in numbers), self.compression)  # type: ignore[misc]
+        data = zlib.compress(first + b"\n".join(bodies), self.compression)
         entries = {"Type": Name("ObjStm"), "N": len(numbers), "First": len(first),
                    "Filter": Name("FlateDecode"), "Length": len(data)}
         return serialize(entries) + b"\nstream\n" + data + b"\nendstream"

@@ -14,7 +14,6 @@ destinations for the notes and headings, the outline, the document properties.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
