@@ -7,8 +7,8 @@ nothing in the file is left uncompressed.  Python values map onto PDF values:
 ``dict`` (dictionary), ``list``/``tuple`` (array), :class:`Name`, ``str`` (a literal
 string, as PDFDocEncoding when it fits, else UTF-16BE), ``bytes`` (a hex string),
 ``int``/``float`` (numbers, never in exponent form), ``bool``, ``None`` (null) and
-:class:`Ref` (an indirect reference).  Streams are compressed with zlib at a level
-given once.
+:class:`Ref` (an indirect reference); a :class:`Raw` string is written as it is.
+Streams are compressed with zlib at a level given once.
 
 The bytes depend only on what was added: no dates, no random file identifier (the
 ``/ID`` is a digest of the objects), so the same document gives the same file.
@@ -35,6 +35,10 @@ class Name(str):
 
 class Ref(int):
     """An indirect reference to object number ``self``."""
+
+
+class Raw(str):
+    """A value already in PDF syntax, written as it is."""
 
 
 class PdfFile:
@@ -227,7 +231,7 @@ def number(value: float) -> str:
 
 
 # the exact types of nearly all the values a PDF file holds, and how each is written
-_LEAVES: dict[type, Callable[[Any], str]] = {int: str, float: number, Name: _name, Ref: _ref}
+_LEAVES: dict[type, Callable[[Any], str]] = {int: str, float: number, Name: _name, Ref: _ref, Raw: str}
 
 
 def rgb(colour: tuple[float, float, float]) -> str:
@@ -273,23 +277,44 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
         "Ascent": round(font.ascent * scale), "Descent": round(font.descent * scale),
         "CapHeight": round(font.cap_height * scale), "StemV": 80, "FontFile2": file_ref,
     })
-    widths: list[object] = []  # [first [w w w] first [w] ...]: one array per run of consecutive ids
-    for glyph in glyphs:
-        width = round(font.advance(glyph) * scale)
-        if widths and widths[-2] + len(widths[-1]) == glyph:  # type: ignore[operator, arg-type]
-            widths[-1].append(width)  # type: ignore[union-attr]
-        else:
-            widths += [glyph, [width]]
+    widths, to_unicode_map = _font_tables(font, glyphs, used, pdf.compression)
     descendant = pdf.add({
         "Type": Name("Font"), "Subtype": Name("CIDFontType2"), "BaseFont": base,
         "CIDSystemInfo": {"Registry": "Adobe", "Ordering": "Identity", "Supplement": 0},
         "FontDescriptor": descriptor, "W": widths, "CIDToGIDMap": Name("Identity"),
     })
-    to_unicode = pdf.add_stream(_to_unicode_cmap({g: t for g, t in used.items() if t}))
+    to_unicode = pdf.add_compressed_stream(to_unicode_map)
     return pdf.add({
         "Type": Name("Font"), "Subtype": Name("Type0"), "BaseFont": base, "Encoding": Name("Identity-H"),
         "DescendantFonts": [descendant], "ToUnicode": to_unicode,
     })
+
+
+_TABLES: dict[tuple[TrueTypeFont, tuple[tuple[int, str], ...], int], tuple[Raw, bytes]] = {}
+
+
+def _font_tables(font: TrueTypeFont, glyphs: list[int], used: Mapping[int, str], level: int) -> tuple[Raw, bytes]:
+    """The ``/W`` array, written, and the compressed ``/ToUnicode`` map of a subset.
+
+    Remembered like the subsets themselves (see :func:`_compressed_subset`): a batch
+    embeds the same few again and again.
+    """
+    key = (font, tuple(sorted(used.items())), level)
+    found = _TABLES.get(key)
+    if found is None:
+        if len(_TABLES) >= SUBSET_MEMO_LIMIT:
+            _TABLES.clear()
+        scale = 1000 / font.units_per_em
+        widths: list[object] = []  # [first [w w w] first [w] ...]: one array per run of consecutive ids
+        for glyph in glyphs:
+            width = round(font.advance(glyph) * scale)
+            if widths and widths[-2] + len(widths[-1]) == glyph:  # type: ignore[operator, arg-type]
+                widths[-1].append(width)  # type: ignore[union-attr]
+            else:
+                widths += [glyph, [width]]
+        to_unicode = _to_unicode_cmap({g: t for g, t in used.items() if t})
+        found = _TABLES[key] = (Raw(serialize(widths).decode("latin-1")), zlib.compress(to_unicode, level))
+    return found
 
 
 _SUBSETS: dict[tuple[TrueTypeFont, tuple[int, ...], int], bytes] = {}
