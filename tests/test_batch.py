@@ -282,6 +282,23 @@ def test_member_lying_about_its_size_stops_at_the_declared_size(tmp_path):
     assert by_source(report_of(dest))["liar.md"]["status"] == "failed"
 
 
+@pytest.mark.parametrize("size, declared", [(40, 10), (40, 1000), (40, 40), (3_000_000, 5), (0, 7)])
+def test_a_member_is_read_whole_whatever_size_it_declares(size, declared):
+    from briefconv.archives import _read_limited
+
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert _read_limited(io.BytesIO(data), 4_000_000, declared) == data
+
+
+@pytest.mark.parametrize("declared", [10, 50, 51, 10_000])
+def test_a_member_past_the_limit_is_refused_whatever_size_it_declares(declared):
+    from briefconv.archives import MemberError, _read_limited
+
+    with pytest.raises(MemberError, match="more than 50 bytes"):
+        _read_limited(io.BytesIO(b"y" * 51), 50, declared)
+    assert _read_limited(io.BytesIO(b"y" * 50), 50, declared) == b"y" * 50
+
+
 def test_total_size_and_member_count_limits_refuse_the_batch(tmp_path, cli):
     source = make_zip(tmp_path / "many.zip", {f"d{i}.md": brief_md(str(i)) for i in range(5)})
     with pytest.raises(InputError, match="--max-members"):
