@@ -92,6 +92,9 @@ class LazyHyphenator:
         """
         if self.patterns is None:
             self.patterns = liang_patterns(self.path)
+        if "-" not in word:  # most words: no compound to take apart
+            last = len(word) - self.right
+            return [p for p in self.patterns.points(word) if self.left <= p <= last]
         points: list[int] = []
         offset = 0
         for part in re.split(r"(?<=-)(?=.)", word):
