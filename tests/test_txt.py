@@ -9,6 +9,8 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import briefconv
 from briefconv import ir
@@ -863,3 +865,27 @@ def test_synthetic_briefs_through_pdf_and_pdftotext_read_back_the_same(name):
 def test_a_date_line_is_read_only_when_the_day_exists(line, date):
     brief = f"A Title for the Brief\n\n{line}\n\nThe first paragraph of the brief, long enough to be body text.\n"
     assert read_txt(brief.encode(), {}).metadata.date == date
+
+
+# The emphasis pattern as plainly written, each alternative looking behind first; the
+# reader's own looks behind after its opening mark, which is much quicker and must find
+# exactly the same spans.
+PLAIN_EMPHASIS = (
+    r"(?<![\w*])\*\*(?=\S)(?P<strong>[^*\n]{1,500}?)(?<=\S)\*\*(?![\w*])"
+    r"|(?<![\w*])\*(?=\S)(?P<a>[^*\n]{1,500}?)(?<=\S)\*(?![\w*])"
+    r"|(?<![\w_])_(?=\S)(?P<b>[^_\n]{1,500}?)(?<=\S)_(?![\w_])"
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["*", "**", "_", "a", "é", " ", "\n", ".", "1", "(", "x_y", "*a*"]), max_size=30)
+       .map("".join))
+def test_the_quick_emphasis_pattern_finds_what_the_plain_one_does(text):
+    import re
+
+    from briefconv.formats import txt_rules
+
+    def spans(pattern):
+        return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    assert spans(txt_rules._EMPHASIS) == spans(re.compile(PLAIN_EMPHASIS))
