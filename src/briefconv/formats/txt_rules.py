@@ -207,18 +207,21 @@ def is_notes_heading(text: str) -> bool:
 
 _IBID = re.compile(r"(?i)\b(?:ibid|ibidem|id)\b\.?")
 _NOTE_NUMBER_REF = re.compile(r"(?i)\b(?:supra\s+)?(?:n\.|nn\.|note)\s?(\d{1,4})\b")
+# What every match of each holds, found three times quicker: most notes have neither.
+_MAYBE_IBID = re.compile(r"(?i)id")
+_MAYBE_NOTE_NUMBER_REF = re.compile(r"(?i)n(?:n?\.|ote)")
 
 
 def cross_references(text: str, own_number: int) -> list[tuple[int, int, int]]:
     """(start, end, target) for 'Ibid.' (the previous note) and 'n. 4' / 'note 4' in a note."""
     found = []
-    for m in _IBID.finditer(text):
+    for m in _IBID.finditer(text) if _MAYBE_IBID.search(text) else ():
         word = m.group(0).lower()
         if word.startswith("id") and not word.startswith("ibid") and (m.start() != 0 or word != "id."):
             continue  # 'Id.' counts only opening a note; 'id' elsewhere is a word
         if own_number > 1:
             found.append((m.start(), m.end(), own_number - 1))
-    for m in _NOTE_NUMBER_REF.finditer(text):
+    for m in _NOTE_NUMBER_REF.finditer(text) if _MAYBE_NOTE_NUMBER_REF.search(text) else ():
         target = int(m.group(1))
         if 0 < target < own_number:
             found.append((m.start(), m.end(), target))
