@@ -294,6 +294,7 @@ _DATE_PATTERNS = (
     re.compile(r"(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})"),
     re.compile(_MONTH + r",?\s+(?P<year>\d{4})"),
 )
+_YEAR = re.compile(r"\d{4}")
 DATE_PREFIXES = (
     "last updated on", "last updated", "updated on", "updated", "published on", "published",
     "date of publication", "publication date", "date", "dated", "revised", "issued", "released",
@@ -302,7 +303,7 @@ DATE_PREFIXES = (
 
 def find_date(text: str) -> tuple[str, int, int] | None:
     """The first date in ``text`` as ISO 8601, with where it was found."""
-    if len(text) > SHORT_LINE:
+    if len(text) > SHORT_LINE or not _YEAR.search(text):  # every date pattern holds a year
         return None
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
