@@ -22,6 +22,7 @@ file still fails with :class:`FontError`, never with an index error deep inside.
 from __future__ import annotations
 
 import functools
+import itertools
 import struct
 from typing import Iterable
 
@@ -201,17 +202,15 @@ class TrueTypeFont:
     def subset(self, glyphs: Iterable[int]) -> bytes:
         """The font with every outline but those of ``glyphs`` (and their parts) emptied."""
         try:
-            wanted = self.closure(glyphs)
-            glyf, offsets = [], [0]
-            size = 0
-            for glyph in range(self.glyph_count):
-                data = self.glyph_data(glyph) if glyph in wanted else b""
-                data += b"\0" * (-len(data) % 4)
-                glyf.append(data)
-                size += len(data)
-                offsets.append(size)
+            wanted = sorted(glyph for glyph in self.closure(glyphs) if 0 <= glyph < self.glyph_count)
+            glyf = [self.glyph_data(glyph) for glyph in wanted]
         except (struct.error, IndexError) as exc:
             raise FontError(f"{self.name}: damaged glyph data ({exc})") from None
+        glyf = [data + b"\0" * (-len(data) % 4) for data in glyf]
+        lengths = [0] * self.glyph_count  # every other glyph is left with an empty outline
+        for glyph, data in zip(wanted, glyf):
+            lengths[glyph] = len(data)
+        offsets = [0, *itertools.accumulate(lengths)]
         head = bytearray(self.table("head"))
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set once the file is whole
         struct.pack_into(">h", head, 50, 1)  # long loca offsets
