@@ -102,3 +102,16 @@ def test_a_line_is_drawn_alike_whether_its_styles_are_shared_or_only_equal(measu
     shared = operators([BODY] * 30)
     assert shared == operators([Style("regular", 11) for _ in range(30)])
     assert "Tw" not in shared and " -" in shared  # justified by TJ adjustments
+
+
+def test_a_words_width_does_not_depend_on_whether_it_was_met_before():
+    files = pt_serif_files() or vera_files()
+    fonts = {face: TrueTypeFont(path.read_bytes(), path.name) for face, path in files.items()}
+    words = PARAGRAPH.split()[:40]
+    expected = [fonts["italic"].text_width(word) * 13 for word in words]
+    fresh = Measure(fonts)
+    assert fresh.widths(words, Style("italic", 13)) == expected  # none known yet
+    assert fresh.widths(words + ["Ünmet"], Style("italic", 13))[:-1] == expected  # most known, one not
+    assert fresh.widths(words, Style("italic", 13)) == expected  # all known
+    tiny = Measure(fonts, limit=5)  # the memo empties itself while learning
+    assert tiny.widths(words, Style("italic", 13)) == expected

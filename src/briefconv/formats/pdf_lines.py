@@ -130,8 +130,11 @@ class Measure:
         ems, size = self._ems[style.font], style.size
         try:
             return [ems[text] * size for text in texts]
-        except KeyError:
-            return [self.width(text, style) for text in texts]
+        except KeyError:  # words not met before: learn them, then the same quick look-up
+            for text in texts:
+                if text not in ems:
+                    self._learn(text, style.font)
+            return [ems[text] * size if text in ems else self.width(text, style) for text in texts]
 
     def _learn(self, text: str, font: str) -> float:
         if self._remembered >= self._limit:
