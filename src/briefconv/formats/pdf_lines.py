@@ -90,7 +90,11 @@ class Line:
     @property
     def marked(self) -> bool:
         """Whether a piece of the line carries a link or an anchor (most lines do not)."""
-        return any(piece.style.link or piece.anchor for word in self.words for piece in word.pieces)
+        for word in self.words:  # loops, not any() over a generator: asked of every line drawn
+            for piece in word.pieces:
+                if piece.style.link or piece.anchor:
+                    return True
+        return False
 
     def positions(self, measure: "Measure"):
         """(piece, x) for every piece, x from the line's start: where links and anchors go."""
