@@ -23,6 +23,7 @@ the spaces.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
@@ -488,15 +489,7 @@ class _GlyphHexes(dict):
         return found
 
 
-_SELECT: dict[tuple[Style, str], str] = {}
-
-
+@functools.lru_cache(maxsize=10_000)
 def _select(style: Style, resource: str) -> str:
-    """The operators that set ``style``'s font, size, colour and rise (memoised: few styles)."""
-    key = (style, resource)
-    found = _SELECT.get(key)
-    if found is None:
-        if len(_SELECT) > 10_000:
-            _SELECT.clear()
-        found = _SELECT[key] = f"/{resource} {number(style.size)} Tf {rgb(style.colour)} rg {number(style.rise)} Ts"
-    return found
+    """The operators that set ``style``'s font, size, colour and rise (remembered: few styles)."""
+    return f"/{resource} {number(style.size)} Tf {rgb(style.colour)} rg {number(style.rise)} Ts"

@@ -21,6 +21,7 @@ that text extraction gives the characters back.
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import zlib
@@ -200,34 +201,20 @@ def _ref(ref: Ref) -> str:
     return f"{int(ref)} 0 R"
 
 
-_NAMES: dict[str, str] = {}  # "Type" -> "/Type": a file writes the same few dozen names again and again
-
-
+# Names and numbers are remembered as written: a file writes the same few dozen names
+# (Type, Rect, XYZ...) and, page after page, the same baselines, margins and sizes.
+@functools.lru_cache(maxsize=10_000)
 def _name(name: str) -> str:
-    written = _NAMES.get(name)
-    if written is None:
-        if len(_NAMES) >= 10_000:
-            _NAMES.clear()
-        if _PLAIN_NAME.fullmatch(name):  # nearly every name: no escaping to do
-            written = "/" + name
-        else:
-            written = "/" + "".join(chr(c) if c in _NAME_SAFE else f"#{c:02X}" for c in name.encode("utf-8"))
-        _NAMES[name] = written
-    return written
+    if _PLAIN_NAME.fullmatch(name):  # nearly every name: no escaping to do
+        return "/" + name
+    return "/" + "".join(chr(c) if c in _NAME_SAFE else f"#{c:02X}" for c in name.encode("utf-8"))
 
 
-_NUMBERS: dict[float, str] = {}  # a page's baselines and margins recur on every page
-
-
+@functools.lru_cache(maxsize=10_000)
 def number(value: float) -> str:
     """``value`` with at most three decimals and no exponent, as PDF readers require."""
-    text = _NUMBERS.get(value)
-    if text is None:
-        if len(_NUMBERS) >= 10_000:
-            _NUMBERS.clear()
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-        text = _NUMBERS[value] = "0" if text in ("-0", "") else text
-    return text
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 # the exact types of nearly all the values a PDF file holds, and how each is written
@@ -269,7 +256,7 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
     glyphs = sorted(set(used) | {0})
     base = Name(f"{subset_tag(glyphs)}+{postscript_name}")
     scale = 1000 / font.units_per_em
-    file_ref = pdf.add_compressed_stream(_compressed_subset(font, glyphs, pdf.compression))
+    file_ref = pdf.add_compressed_stream(_compressed_subset(font, tuple(glyphs), pdf.compression))
     flags = (2 if serif else 0) | 32 | (64 if italic else 0)  # serif, nonsymbolic, italic
     descriptor = pdf.add({
         "Type": Name("FontDescriptor"), "FontName": base, "Flags": flags,
@@ -277,7 +264,7 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
         "Ascent": round(font.ascent * scale), "Descent": round(font.descent * scale),
         "CapHeight": round(font.cap_height * scale), "StemV": 80, "FontFile2": file_ref,
     })
-    widths, to_unicode_map = _font_tables(font, glyphs, used, pdf.compression)
+    widths, to_unicode_map = _font_tables(font, tuple(sorted(used.items())), pdf.compression)
     descendant = pdf.add({
         "Type": Name("Font"), "Subtype": Name("CIDFontType2"), "BaseFont": base,
         "CIDSystemInfo": {"Registry": "Adobe", "Ordering": "Identity", "Supplement": 0},
@@ -290,51 +277,31 @@ def embed_truetype(pdf: PdfFile, font: TrueTypeFont, postscript_name: str, used:
     })
 
 
-_TABLES: dict[tuple[TrueTypeFont, tuple[tuple[int, str], ...], int], tuple[Raw, bytes]] = {}
-
-
-def _font_tables(font: TrueTypeFont, glyphs: list[int], used: Mapping[int, str], level: int) -> tuple[Raw, bytes]:
-    """The ``/W`` array, written, and the compressed ``/ToUnicode`` map of a subset.
-
-    Remembered like the subsets themselves (see :func:`_compressed_subset`): a batch
-    embeds the same few again and again.
-    """
-    key = (font, tuple(sorted(used.items())), level)
-    found = _TABLES.get(key)
-    if found is None:
-        if len(_TABLES) >= SUBSET_MEMO_LIMIT:
-            _TABLES.clear()
-        scale = 1000 / font.units_per_em
-        widths: list[object] = []  # [first [w w w] first [w] ...]: one array per run of consecutive ids
-        for glyph in glyphs:
-            width = round(font.advance(glyph) * scale)
-            if widths and widths[-2] + len(widths[-1]) == glyph:  # type: ignore[operator, arg-type]
-                widths[-1].append(width)  # type: ignore[union-attr]
-            else:
-                widths += [glyph, [width]]
-        to_unicode = _to_unicode_cmap({g: t for g, t in used.items() if t})
-        found = _TABLES[key] = (Raw(serialize(widths).decode("latin-1")), zlib.compress(to_unicode, level))
-    return found
-
-
-_SUBSETS: dict[tuple[TrueTypeFont, tuple[int, ...], int], bytes] = {}
+# A subset, its widths and its ToUnicode map are functions of the font and the glyphs
+# drawn alone, and briefs of one publisher draw on much the same characters (~80 per
+# face): a batch worker makes the same ones again and again, so they are remembered.
 SUBSET_MEMO_LIMIT = 64  # subsets of some 15-40 KB each
 
 
-def _compressed_subset(font: TrueTypeFont, glyphs: list[int], level: int) -> bytes:
-    """The compressed subset of ``font`` holding ``glyphs``, remembered by the glyph set.
+@functools.lru_cache(maxsize=SUBSET_MEMO_LIMIT)
+def _font_tables(font: TrueTypeFont, used: tuple[tuple[int, str], ...], level: int) -> tuple[Raw, bytes]:
+    """The ``/W`` array, written, and the compressed ``/ToUnicode`` map of the glyphs ``used``."""
+    scale = 1000 / font.units_per_em
+    widths: list[object] = []  # [first [w w w] first [w] ...]: one array per run of consecutive ids
+    for glyph in sorted({glyph for glyph, _ in used} | {0}):
+        width = round(font.advance(glyph) * scale)
+        if widths and widths[-2] + len(widths[-1]) == glyph:  # type: ignore[operator, arg-type]
+            widths[-1].append(width)  # type: ignore[union-attr]
+        else:
+            widths += [glyph, [width]]
+    to_unicode = _to_unicode_cmap({glyph: text for glyph, text in used if text})
+    return Raw(serialize(widths).decode("latin-1")), zlib.compress(to_unicode, level)
 
-    A subset is a function of the font and the glyphs alone, and briefs of one
-    publisher draw on much the same characters: a batch worker makes the same
-    subset again and again (a brief has ~80 distinct characters per face).
-    """
-    key = (font, tuple(glyphs), level)
-    found = _SUBSETS.get(key)
-    if found is None:
-        if len(_SUBSETS) >= SUBSET_MEMO_LIMIT:
-            _SUBSETS.clear()
-        found = _SUBSETS[key] = zlib.compress(font.subset(glyphs), level)
-    return found
+
+@functools.lru_cache(maxsize=SUBSET_MEMO_LIMIT)
+def _compressed_subset(font: TrueTypeFont, glyphs: tuple[int, ...], level: int) -> bytes:
+    """The compressed subset of ``font`` holding ``glyphs``."""
+    return zlib.compress(font.subset(glyphs), level)
 
 
 def _to_unicode_cmap(used: Mapping[int, str]) -> bytes:
