@@ -434,7 +434,6 @@ class GlyphEncoder:
     """Text as ``<hex glyph ids>`` in one font, remembering the characters one document drew."""
 
     _memos: dict[TrueTypeFont, dict[str, str]] = {}  # font -> text -> "<...>", shared by documents
-    _char_memos: dict[TrueTypeFont, "_GlyphHexes"] = {}  # font -> character -> "0041"
     _remembered = 0
     MEMO_LIMIT = 50_000  # texts remembered in all fonts together
 
@@ -442,7 +441,6 @@ class GlyphEncoder:
         self.font = font
         self.texts: set[str] = set()
         self._hexes = self._memos.setdefault(font, {})
-        self._char_hexes = self._char_memos.setdefault(font, _GlyphHexes(font))
 
     def encode(self, text: str) -> str:
         self.texts.add(text)
@@ -466,7 +464,7 @@ class GlyphEncoder:
                 hexes.clear()
             GlyphEncoder._remembered = 0
         GlyphEncoder._remembered += 1
-        found = self._hexes[text] = "<" + "".join(map(self._char_hexes.__getitem__, text)) + ">"
+        found = self._hexes[text] = "<" + self.font.glyph_hex(text) + ">"
         return found
 
     def used(self) -> dict[int, str]:
@@ -475,18 +473,6 @@ class GlyphEncoder:
         for char in sorted(set("".join(self.texts))):
             glyphs.setdefault(self.font.glyph(char), char)
         return glyphs
-
-
-class _GlyphHexes(dict):
-    """Character -> its glyph id in ``font`` as four hex digits, filled in as characters are met."""
-
-    def __init__(self, font: TrueTypeFont) -> None:
-        super().__init__()
-        self.font = font
-
-    def __missing__(self, char: str) -> str:
-        found = self[char] = f"{self.font.glyph(char):04X}"
-        return found
 
 
 @functools.lru_cache(maxsize=10_000)

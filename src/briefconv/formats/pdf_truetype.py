@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import itertools
 import struct
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 #: Tables a subset keeps as they are (``head``, ``loca``, ``glyf`` and ``post`` are rebuilt).
 KEPT_TABLES = ("cvt ", "fpgm", "hhea", "hmtx", "maxp", "prep")
@@ -37,16 +37,17 @@ _WE_HAVE_AN_X_AND_Y_SCALE = 0x0040
 _WE_HAVE_A_TWO_BY_TWO = 0x0080
 
 
-class _CharAdvances(dict):
-    """Character -> advance width in font units, filled in as characters are met."""
+class _PerCharacter(dict):
+    """Character -> ``compute(character)``, filled in as characters are met: a text is then
+    a ``map`` over the table, with no call per character once its characters are known."""
 
-    def __init__(self, font: "TrueTypeFont") -> None:
+    def __init__(self, compute: Callable[[str], Any]) -> None:
         super().__init__()
-        self.font = font
+        self.compute = compute
 
-    def __missing__(self, char: str) -> int:
-        advance = self[char] = self.font.advances[self.font.cmap.get(ord(char), 0)]
-        return advance
+    def __missing__(self, char: str) -> Any:
+        value = self[char] = self.compute(char)
+        return value
 
 
 class FontError(ValueError):
@@ -150,9 +151,17 @@ class TrueTypeFont:
         """The width of ``text`` in ems (multiply by the point size), without kerning."""
         return sum(map(self._char_advances.__getitem__, text)) / self.units_per_em
 
+    def glyph_hex(self, text: str) -> str:
+        """The glyph ids of ``text`` as four hex digits each, as ``/Identity-H`` text shows them."""
+        return "".join(map(self._char_hexes.__getitem__, text))
+
     @functools.cached_property
     def _char_advances(self) -> dict[str, int]:
-        return _CharAdvances(self)
+        return _PerCharacter(lambda char: self.advances[self.cmap.get(ord(char), 0)])
+
+    @functools.cached_property
+    def _char_hexes(self) -> dict[str, str]:
+        return _PerCharacter(lambda char: f"{self.glyph(char):04X}")
 
     # ------------------------------------------------------------------ subsets
 
